@@ -1,0 +1,1 @@
+"""Subcommands of the ``mockscim`` CLI (composition roots; nothing imports them but cli.py)."""

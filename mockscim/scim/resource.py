@@ -1,0 +1,216 @@
+"""Validate and normalize resource bodies against the schema (RFC 7643 §2, §7; RFC 7644 §3.3).
+
+The result of ``normalize_resource`` is what the store keeps: attribute names in canonical
+case, nulls dropped, read-only attributes removed (RFC 7644 §3.5.1: they are ignored on input),
+and ``password`` split off because it is write-only and never returned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mockscim.errors import InvalidValue
+from mockscim.scim.schema import Attribute
+from mockscim.scim.schema import ResourceType
+from mockscim.scim.schema import Schema
+
+_IGNORED_ON_INPUT = ("id", "meta", "schemas", "groups")
+
+
+def _type_name(value: Any) -> str:
+    """Name a JSON value's type for error messages."""
+    if isinstance(value, bool):
+        return "boolean"
+    return {str: "string", int: "integer", float: "number", list: "array", dict: "object"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _wrong(where: str, expected: str, value: Any) -> InvalidValue:
+    """Build the invalidValue error for a value of the wrong type."""
+    return InvalidValue(f"{where} must be {expected}, not {_type_name(value)} {value!r}"[:300])
+
+
+def coerce_scalar(attr: Attribute, value: Any, where: str) -> Any:
+    """Check one simple value against ``attr.type``; return it unchanged when valid."""
+    kind = attr.type
+    if kind in ("string", "reference", "binary"):
+        if not isinstance(value, str):
+            raise _wrong(where, "a string", value)
+    elif kind == "boolean":
+        if not isinstance(value, bool):
+            raise _wrong(where, "a boolean (true or false, unquoted)", value)
+    elif kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _wrong(where, "an integer", value)
+    elif kind == "decimal":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _wrong(where, "a number", value)
+    elif kind == "dateTime":
+        if not isinstance(value, str) or not _is_datetime(value):
+            raise _wrong(where, "an RFC 3339 date-time string", value)
+    return value
+
+
+def _is_datetime(text: str) -> bool:
+    """True when ``text`` parses as an ISO 8601 / RFC 3339 timestamp."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def coerce_complex(attr: Attribute, value: Any, where: str) -> dict[str, Any] | None:
+    """Check a complex value: an object whose keys are known sub-attributes."""
+    if not isinstance(value, dict):
+        raise _wrong(where, f"an object with sub-attributes of {attr.name}", value)
+    out: dict[str, Any] = {}
+    for key, sub_value in value.items():
+        sub = attr.sub(key)
+        if sub is None:
+            known = ", ".join(s.name for s in attr.sub_attributes)
+            raise InvalidValue(f"{where}.{key} is not a sub-attribute of {attr.name}; known: {known}")
+        if sub_value is None or sub.read_only:
+            continue  # null means unassigned (RFC 7643 §2.5); read-only input is ignored.
+        out[sub.name] = coerce_scalar(sub, sub_value, f"{where}.{sub.name}")
+    return out or None
+
+
+def coerce_value(attr: Attribute, value: Any, where: str) -> Any:
+    """Check a whole attribute value (single or multi-valued); None means unassigned."""
+    if value is None:
+        return None
+    if attr.multi_valued:
+        if not isinstance(value, list):
+            raise _wrong(where, f"an array of {attr.name} values", value)
+        items = [_coerce_item(attr, item, f"{where}[{i}]") for i, item in enumerate(value)]
+        items = [item for item in items if item is not None]
+        _check_primary(attr, items, where)
+        return items
+    return _coerce_item(attr, value, where)
+
+
+def _coerce_item(attr: Attribute, value: Any, where: str) -> Any:
+    """Check one element (or the single value) of an attribute."""
+    if value is None:
+        return None
+    if attr.is_complex:
+        return coerce_complex(attr, value, where)
+    return coerce_scalar(attr, value, where)
+
+
+def _check_primary(attr: Attribute, items: list[Any], where: str) -> None:
+    """RFC 7643 §2.4: ``primary: true`` appears at most once in a multi-valued attribute."""
+    primaries = [i for i in items if isinstance(i, dict) and i.get("primary") is True]
+    if len(primaries) > 1:
+        raise InvalidValue(f"{where} has {len(primaries)} values marked primary; at most one may be")
+
+
+def coerce_extension(schema: Schema, value: Any, where: str) -> dict[str, Any]:
+    """Check the object stored under an extension URN key."""
+    if not isinstance(value, dict):
+        raise _wrong(where, "an object of extension attributes", value)
+    out: dict[str, Any] = {}
+    for key, sub_value in value.items():
+        attr = schema.attribute(key)
+        if attr is None:
+            raise InvalidValue(f"{where}.{key} is not an attribute of {schema.name} ({schema.id})")
+        if attr.read_only:
+            continue
+        coerced = coerce_value(attr, sub_value, f"{where}.{attr.name}")
+        if coerced is not None:
+            out[attr.name] = coerced
+    return out
+
+
+def _declared(body: dict[str, Any], rtype: ResourceType) -> list[str]:
+    """Validate ``schemas`` and return it; the core schema URN must be listed when present."""
+    schemas = body.get("schemas")
+    if schemas is None:
+        return [rtype.schema.id]
+    if not isinstance(schemas, list) or not all(isinstance(s, str) for s in schemas):
+        raise _wrong("schemas", "an array of schema URN strings", schemas)
+    if rtype.schema.id.lower() not in (s.lower() for s in schemas):
+        raise InvalidValue(f"schemas must include '{rtype.schema.id}' for a {rtype.name}")
+    return schemas
+
+
+def normalize_resource(
+    body: Any, rtype: ResourceType, *, custom_extensions: bool = True
+) -> tuple[dict[str, Any], str | None]:
+    """Validate a POST/PUT body; return (resource to store, password or None)."""
+    if not isinstance(body, dict):
+        raise _wrong("the request body", f"a JSON object (a {rtype.name} resource)", body)
+    declared = _declared(body, rtype)
+    out: dict[str, Any] = {}
+    password = None
+    for key, value in body.items():
+        if key.lower() == "password" and rtype.attribute("password") is not None:
+            password = (
+                coerce_scalar(rtype.attribute("password"), value, "password") if value is not None else None
+            )
+            continue
+        _place(out, key, value, rtype, declared, custom_extensions)
+    _check_required(out, rtype)
+    out["schemas"] = _schemas_for(out, rtype)
+    return out, password
+
+
+def _place(
+    out: dict[str, Any], key: str, value: Any, rtype: ResourceType, declared: list[str], custom: bool
+) -> None:
+    """Validate one top-level key of a body and store it in ``out`` under its canonical name."""
+    if key.lower() in _IGNORED_ON_INPUT:
+        return
+    if (ext := rtype.extension(key)) is not None:
+        coerced = coerce_extension(ext, value, ext.id) if value is not None else {}
+        if coerced:
+            out.setdefault(ext.id, {}).update(coerced)
+        return
+    if key.lower().startswith("urn:"):
+        _place_urn(out, key, value, rtype, declared, custom)
+        return
+    attr = rtype.attribute(key)
+    if attr is None:
+        raise InvalidValue(
+            f"'{key}' is not an attribute of the {rtype.name} schema; remove it, or put custom "
+            "attributes under an extension schema URN listed in 'schemas'"
+        )
+    coerced = coerce_value(attr, value, attr.name)
+    if coerced is not None and not attr.read_only:
+        out[attr.name] = coerced
+
+
+def _place_urn(
+    out: dict[str, Any], key: str, value: Any, rtype: ResourceType, declared: list[str], custom: bool
+) -> None:
+    """Handle ``urn:...:Ext:attr`` keys and objects of custom (undeclared) extension schemas."""
+    urn, _, name = key.rpartition(":")
+    ext = rtype.extension(urn)
+    if ext is not None and ext.attribute(name) is not None:
+        coerced = coerce_extension(ext, {name: value}, ext.id)
+        out.setdefault(ext.id, {}).update(coerced)
+        return
+    if custom and isinstance(value, dict) and key.lower() in (s.lower() for s in declared):
+        out[key] = value  # A custom extension (Okta attribute mappings); kept opaque.
+        return
+    raise InvalidValue(
+        f"'{key}' is not a known schema extension for {rtype.name}; list it in 'schemas' and send "
+        "its attributes as an object"
+    )
+
+
+def _check_required(resource: dict[str, Any], rtype: ResourceType) -> None:
+    """Every required attribute must have a non-empty value (RFC 7643 §2.2 ``required``)."""
+    for attr in rtype.schema.attributes:
+        if attr.required and resource.get(attr.name) in (None, "", []):
+            raise InvalidValue(f"{attr.name} is required for a {rtype.name} and must not be empty")
+
+
+def _schemas_for(resource: dict[str, Any], rtype: ResourceType) -> list[str]:
+    """The ``schemas`` value: the core URN, then each extension present in the resource."""
+    urns = [rtype.schema.id]
+    urns += [key for key in resource if key.lower().startswith("urn:")]
+    return urns

@@ -1,0 +1,74 @@
+"""The HTTP layer: the only package that imports Flask and werkzeug."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from mockscim.clock import Clock
+from mockscim.config import Settings
+from mockscim.errors import NotFound
+from mockscim.ids import IdGenerator
+from mockscim.scim.query import Limits
+from mockscim.server.errorhandlers import register_error_handlers
+from mockscim.server.middleware import PathNormalizer
+from mockscim.server.state import AppState
+from mockscim.store import InMemoryStore
+from mockscim.store import StoreOptions
+
+__all__ = ["create_app"]
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: InMemoryStore | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> Flask:
+    """Build a mockscim WSGI app; every app owns its own store, so apps never share state."""
+    settings = (settings or Settings()).validate()
+    profile = settings.profile
+    store = store or InMemoryStore(
+        clock=clock,
+        ids=ids,
+        options=StoreOptions(unique_group_names=profile.unique_group_names, max_members=settings.max_members),
+    )
+    limits = Limits(
+        default_count=profile.default_count,
+        max_count=settings.max_count,
+        filter_max_length=settings.filter_max_length,
+        filter_max_depth=settings.filter_max_depth,
+    )
+    app = Flask("mockscim")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["mockscim"] = AppState(settings=settings, store=store, limits=limits)
+    _register(app, settings)
+    _wrap(app, settings)
+    return app
+
+
+def _register(app: Flask, settings: Settings) -> None:
+    """Attach blueprints and the error edge."""
+    from mockscim.server.scim_api import bp as scim_bp
+
+    app.register_blueprint(scim_bp, url_prefix=settings.base_path or None)
+    register_error_handlers(
+        app, base_path=settings.base_path, max_body=settings.max_body_bytes, debug=settings.debug
+    )
+
+    @app.route("/", strict_slashes=False)
+    def _index() -> Any:
+        raise NotFound(f"this is a mockscim server; the SCIM base URL is {settings.base_path or '/'}")
+
+
+def _wrap(app: Flask, settings: Settings) -> None:
+    """WSGI middleware: trusted proxy headers (opt-in) and tolerant path normalization."""
+    if settings.trust_proxy:
+        n = settings.trust_proxy
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)  # type: ignore[method-assign]
+    if settings.profile.collapse_double_slashes:
+        app.wsgi_app = PathNormalizer(app.wsgi_app)  # type: ignore[method-assign]

@@ -1,0 +1,393 @@
+"""In-memory SCIM store: thread-safe, hands out copies, keeps indexes for Okta's lookups.
+
+The store knows nothing about HTTP. It keeps an integer ``meta.version`` per resource; the
+HTTP layer renders ``W/"n"`` ETags and ``meta.location``. Every public method returns copies,
+so callers can never change stored state by accident.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from mockscim.clock import Clock
+from mockscim.clock import SystemClock
+from mockscim.clock import isoformat
+from mockscim.errors import InvalidValue
+from mockscim.errors import NotFound
+from mockscim.errors import PreconditionFailed
+from mockscim.errors import Uniqueness
+from mockscim.ids import IdGenerator
+from mockscim.scim.filter import Expr
+from mockscim.scim.filter import compile_filter
+from mockscim.scim.filter import equality_terms
+from mockscim.scim.filter import referenced_paths
+from mockscim.scim.query import SearchRequest
+from mockscim.scim.query import sort_resources
+from mockscim.scim.schema import GROUP_TYPE
+from mockscim.scim.schema import RESOURCE_TYPES
+from mockscim.scim.schema import USER_TYPE
+
+SNAPSHOT_FORMAT = "mockscim-state/1"
+Record = dict[str, Any]
+Mutator = Callable[[Record], tuple[Record, str | None]]
+
+
+def clone(value: Any) -> Any:
+    """Deep-copy JSON-like data (dicts, lists, scalars) faster than ``copy.deepcopy``."""
+    if isinstance(value, dict):
+        return {k: clone(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clone(v) for v in value]
+    return value
+
+
+def _fold(value: Any) -> str | None:
+    """Case-fold a string for case-insensitive indexes (userName, displayName)."""
+    return value.casefold() if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """Behaviour switches that the Okta profile and limits decide."""
+
+    unique_group_names: bool = True
+    max_members: int = 100_000
+
+
+class InMemoryStore:
+    """Users and Groups in dicts keyed by id, guarded by one re-entrant lock."""
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        ids: IdGenerator | None = None,
+        options: StoreOptions | None = None,
+    ):
+        self.clock = clock or SystemClock()
+        self.ids = ids or IdGenerator()
+        self.options = options or StoreOptions()
+        self._lock = threading.RLock()
+        self.reset()
+
+    # -- lifecycle -----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Drop every resource and index."""
+        with self._lock:
+            self._data: dict[str, dict[str, Record]] = {name: {} for name in RESOURCE_TYPES}
+            self._user_names: dict[str, str] = {}
+            self._group_names: dict[str, set[str]] = {}
+            self._external: dict[str, dict[str, set[str]]] = {name: {} for name in RESOURCE_TYPES}
+            self._groups_of: dict[str, dict[str, None]] = {}
+            self._passwords: dict[str, dict[str, str]] = {}
+
+    def counts(self) -> dict[str, int]:
+        """Return how many resources of each type are stored."""
+        with self._lock:
+            return {name: len(items) for name, items in self._data.items()}
+
+    # -- reads -----------------------------------------------------------------------------
+    def get(self, rtype: str, rid: str) -> Record:
+        """Return a copy of the resource (users carry derived ``groups``); raise NotFound."""
+        with self._lock:
+            return self._view(rtype, self._require(rtype, rid))
+
+    def query(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
+        """Return (totalResults, copies of the requested page) for a search."""
+        with self._lock:
+            matches = self._matches(rtype, search.filter)
+            if search.sort_by is not None:
+                views = [self._view(rtype, r) for r in matches]
+                ordered = sort_resources(
+                    views, RESOURCE_TYPES[rtype], search.sort_by, descending=search.descending
+                )
+                start = search.start_index - 1
+                return len(ordered), ordered[start : start + search.count]
+            total = len(matches) if isinstance(matches, list) else len(self._data[rtype])
+            page = islice(matches, search.start_index - 1, search.start_index - 1 + search.count)
+            return total, [self._view(rtype, r) for r in page]
+
+    def _matches(self, rtype: str, expr: Expr | None) -> Any:
+        """All records matching ``expr``, in creation order; index-backed for eq lookups."""
+        records = self._data[rtype]
+        if expr is None:
+            return records.values()
+        predicate = compile_filter(expr, RESOURCE_TYPES[rtype])
+        candidates = self._candidates(rtype, expr)
+        pool = records.values() if candidates is None else candidates
+        needs_groups = rtype == "User" and any(p.attr.lower() == "groups" for p in referenced_paths(expr))
+        if needs_groups:
+            return [r for r in pool if predicate(self._with_groups(r))]
+        return [r for r in pool if predicate(r)]
+
+    def _candidates(self, rtype: str, expr: Expr) -> list[Record] | None:
+        """Use an index for ``userName``/``externalId``/``id``/``displayName`` eq terms."""
+        records = self._data[rtype]
+        for term in equality_terms(expr):
+            name = term.path.attr.lower() if term.path.sub is None else ""
+            if term.path.urn and term.path.urn.lower() != RESOURCE_TYPES[rtype].schema.id.lower():
+                continue
+            ids = self._index_lookup(rtype, name, term.value)
+            if ids is not None:
+                found = [records[i] for i in ids if i in records]
+                return sorted(found, key=lambda r: r["_seq"]) if len(found) > 1 else found
+        return None
+
+    def _index_lookup(self, rtype: str, name: str, value: Any) -> set[str] | list[str] | None:
+        """Ids whose indexed attribute equals ``value``; None when no index applies."""
+        if not isinstance(value, str):
+            return None
+        if name == "id":
+            return [value]
+        if name == "externalid":
+            return self._external[rtype].get(value, set())
+        if rtype == "User" and name == "username":
+            rid = self._user_names.get(value.casefold())
+            return [rid] if rid else []
+        if rtype == "Group" and name == "displayname":
+            return self._group_names.get(value.casefold(), set())
+        return None
+
+    # -- writes ----------------------------------------------------------------------------
+    def create(
+        self, rtype: str, resource: Record, *, password: str | None = None, rid: str | None = None
+    ) -> Record:
+        """Store a new resource (already validated); return a copy with id and meta."""
+        with self._lock:
+            rid = rid or self.ids.new_id()
+            if rid in self._data[rtype]:
+                raise Uniqueness(f"a {rtype} with id '{rid}' already exists")
+            self._check_unique(rtype, resource, None)
+            self._check_members(rtype, resource)
+            now = isoformat(self.clock.now())
+            record = {"id": rid, **clone(resource)}
+            record["meta"] = {"resourceType": rtype, "created": now, "lastModified": now, "version": 1}
+            record["_seq"] = self._next_seq()
+            self._insert(rtype, record)
+            self._set_password(rtype, rid, password, now)
+            return self._view(rtype, record)
+
+    def replace(
+        self,
+        rtype: str,
+        rid: str,
+        resource: Record,
+        *,
+        password: str | None = None,
+        version: int | None = None,
+    ) -> Record:
+        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness."""
+        with self._lock:
+            current = self._require(rtype, rid)
+            self._check_version(current, version)
+            self._check_unique(rtype, resource, rid)
+            self._check_members(rtype, resource)
+            now = isoformat(self.clock.now())
+            meta = {**current["meta"], "lastModified": now, "version": current["meta"]["version"] + 1}
+            record = {"id": rid, **clone(resource), "meta": meta, "_seq": current["_seq"]}
+            self._unindex(rtype, current)
+            self._insert(rtype, record)  # Same key: the dict keeps the creation order.
+            self._set_password(rtype, rid, password, now)
+            return self._view(rtype, record)
+
+    def modify(self, rtype: str, rid: str, change: Mutator, *, version: int | None = None) -> Record:
+        """Apply ``change`` to the stored attributes atomically (PATCH); return the new copy."""
+        with self._lock:
+            current = self._require(rtype, rid)
+            self._check_version(current, version)
+            attributes = {k: clone(v) for k, v in current.items() if k not in ("id", "meta", "_seq")}
+            resource, password = change(attributes)
+            return self.replace(rtype, rid, resource, password=password)
+
+    def delete(self, rtype: str, rid: str, *, version: int | None = None) -> None:
+        """Delete a resource; users leave every group and groups leave every parent group."""
+        with self._lock:
+            current = self._require(rtype, rid)
+            self._check_version(current, version)
+            self._unindex(rtype, current)
+            del self._data[rtype][rid]
+            self._passwords.pop(rid, None)
+            self._drop_memberships(rid)
+
+    def password_info(self, rid: str) -> dict[str, str] | None:
+        """Return the fingerprint and change time of a user's last password, never the password."""
+        with self._lock:
+            info = self._passwords.get(rid)
+            return dict(info) if info else None
+
+    # -- snapshot ------------------------------------------------------------------------------
+    def snapshot(self) -> dict[str, Any]:
+        """Return all resources as JSON-safe data (no passwords) for ``restore``."""
+        with self._lock:
+            strip = lambda r: {k: clone(v) for k, v in r.items() if k != "_seq"}  # noqa: E731
+            return {
+                "format": SNAPSHOT_FORMAT,
+                "users": [strip(r) for r in self._data["User"].values()],
+                "groups": [strip(r) for r in self._data["Group"].values()],
+            }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Replace all state with a snapshot taken by ``snapshot``; refuse foreign data."""
+        if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT:
+            raise InvalidValue(f"not a mockscim snapshot: 'format' must be '{SNAPSHOT_FORMAT}'")
+        with self._lock:
+            backup = (self._data, self._user_names, self._group_names, self._external, self._groups_of)
+            self.reset()
+            try:
+                for key, rtype in (("users", "User"), ("groups", "Group")):
+                    for record in snapshot.get(key, []):
+                        self._restore_record(rtype, record)
+            except Exception:
+                self._data, self._user_names, self._group_names, self._external, self._groups_of = backup
+                raise
+
+    def _restore_record(self, rtype: str, record: Any) -> None:
+        """Insert one snapshot record, checking the invariants a write would."""
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str):
+            raise InvalidValue(f"every {rtype} in a snapshot needs a string 'id'")
+        attributes = {k: v for k, v in record.items() if k not in ("id", "meta")}
+        self._check_unique(rtype, attributes, None)
+        self._check_members(rtype, attributes)
+        meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
+        now = isoformat(self.clock.now())
+        full_meta = {"resourceType": rtype, "created": now, "lastModified": now, "version": 1, **meta}
+        self._insert(rtype, {**clone(record), "meta": full_meta, "_seq": self._next_seq()})
+
+    # -- internals -----------------------------------------------------------------------------
+    def _next_seq(self) -> int:
+        """A monotonically increasing creation number; list order is stable across updates."""
+        self._seq = getattr(self, "_seq", 0) + 1
+        return self._seq
+
+    def _require(self, rtype: str, rid: str) -> Record:
+        """Return the stored record or raise NotFound."""
+        record = self._data[rtype].get(rid)
+        if record is None:
+            raise NotFound(f"{rtype} '{rid}' not found")
+        return record
+
+    @staticmethod
+    def _check_version(record: Record, version: int | None) -> None:
+        """RFC 7644 §3.14: a stale If-Match version is refused with 412."""
+        if version is not None and record["meta"]["version"] != version:
+            raise PreconditionFailed(
+                f"If-Match version {version} does not match the current version {record['meta']['version']}"
+            )
+
+    def _check_unique(self, rtype: str, resource: Record, rid: str | None) -> None:
+        """userName is unique case-insensitively; group names too when the option is on.
+
+        The resource being replaced never conflicts with itself (wire reference §9.4, S28).
+        """
+        if rtype == "User":
+            owner = self._user_names.get(_fold(resource.get("userName")) or "")
+            if owner is not None and owner != rid:
+                raise Uniqueness(f"userName '{resource.get('userName')}' is already taken by user {owner}")
+        elif self.options.unique_group_names:
+            owners = self._group_names.get(_fold(resource.get("displayName")) or "", set()) - {rid}
+            if owners:
+                raise Uniqueness(f"a group named '{resource.get('displayName')}' already exists")
+
+    def _check_members(self, rtype: str, resource: Record) -> None:
+        """Every member must be an existing User or Group; the count is limited."""
+        if rtype != "Group":
+            return
+        members = resource.get("members") or []
+        if len(members) > self.options.max_members:
+            raise InvalidValue(
+                f"a group may hold at most {self.options.max_members} members, not {len(members)}"
+            )
+        for index, member in enumerate(members):
+            value = member.get("value")
+            if value not in self._data["User"] and value not in self._data["Group"]:
+                raise InvalidValue(
+                    f"members[{index}].value '{value}' is not the id of an existing User or Group"
+                )
+
+    def _insert(self, rtype: str, record: Record) -> None:
+        """Store a record (replacing one with the same id in place) and index it."""
+        rid = record["id"]
+        if rtype == "Group":
+            record["members"] = _dedupe_members(record.get("members"))
+            if not record["members"]:
+                record.pop("members")
+        self._data[rtype][rid] = record
+        self._index(rtype, record)
+
+    def _index(self, rtype: str, record: Record) -> None:
+        """Add a record's index entries."""
+        rid = record["id"]
+        if rtype == "User":
+            self._user_names[_fold(record["userName"]) or ""] = rid
+        else:
+            self._group_names.setdefault(_fold(record.get("displayName")) or "", set()).add(rid)
+            for member in record.get("members", []):
+                self._groups_of.setdefault(member["value"], {})[rid] = None
+        if isinstance(record.get("externalId"), str):
+            self._external[rtype].setdefault(record["externalId"], set()).add(rid)
+
+    def _unindex(self, rtype: str, record: Record) -> None:
+        """Remove a record's index entries."""
+        rid = record["id"]
+        if rtype == "User":
+            self._user_names.pop(_fold(record["userName"]) or "", None)
+        else:
+            self._group_names.get(_fold(record.get("displayName")) or "", set()).discard(rid)
+            for member in record.get("members", []):
+                self._groups_of.get(member["value"], {}).pop(rid, None)
+        if isinstance(record.get("externalId"), str):
+            self._external[rtype].get(record["externalId"], set()).discard(rid)
+
+    def _drop_memberships(self, rid: str) -> None:
+        """Remove a deleted resource from every group that listed it as a member."""
+        for gid in list(self._groups_of.pop(rid, {})):
+            group = self._data["Group"].get(gid)
+            if group is None:
+                continue
+            kept = [m for m in group.get("members", []) if m.get("value") != rid]
+            attributes = {k: v for k, v in group.items() if k not in ("id", "meta", "_seq")}
+            attributes["members"] = kept
+            self.replace("Group", gid, attributes)
+
+    def _set_password(self, rtype: str, rid: str, password: str | None, now: str) -> None:
+        """Keep only a fingerprint of a pushed password: enough to test sync, never the secret."""
+        if rtype == "User" and password is not None:
+            digest = hashlib.sha256(f"{rid}:{password}".encode()).hexdigest()
+            self._passwords[rid] = {"sha256": digest, "changed": now}
+
+    def _with_groups(self, record: Record) -> Record:
+        """A shallow view of a user with the derived ``groups`` attribute (RFC 7643 §4.1.2)."""
+        gids = self._groups_of.get(record["id"])
+        if not gids:
+            return record
+        groups = self._data["Group"]
+        derived = [
+            {"value": gid, "display": groups[gid].get("displayName"), "type": "direct"}
+            for gid in gids
+            if gid in groups
+        ]
+        return {**record, "groups": derived}
+
+    def _view(self, rtype: str, record: Record) -> Record:
+        """A copy for callers: derived groups added, private fields removed."""
+        source = self._with_groups(record) if rtype == "User" else record
+        return {k: clone(v) for k, v in source.items() if k != "_seq"}
+
+
+def _dedupe_members(members: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Keep the first occurrence of each member value (PUT bodies may repeat a member)."""
+    seen: set[Any] = set()
+    out = []
+    for member in members or []:
+        if member.get("value") not in seen:
+            seen.add(member.get("value"))
+            out.append(member)
+    return out
+
+
+RESOURCE_NAMES = {USER_TYPE.endpoint: "User", GROUP_TYPE.endpoint: "Group"}
