@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cache
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -72,7 +73,7 @@ def _registry() -> Registry:
     return Registry().with_resources(pairs)
 
 
-@lru_cache(maxsize=None)
+@cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for ``name`` that resolves ``$ref`` to sibling schemas."""
     return Draft202012Validator(load(name), registry=_registry())
