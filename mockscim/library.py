@@ -9,11 +9,11 @@ from pathlib import Path
 def library_root() -> Path:
     """Return the folder holding the built-in ``*.scenario.yaml`` files.
 
-    A wheel installs ``scenarios/`` as the package ``mockscim.library`` (setup.cfg maps it);
+    A wheel installs ``scenarios/`` as the package ``mockscim.builtin_scenarios`` (setup.cfg maps it);
     an editable install from a checkout reads ``scenarios/`` next to the package instead.
     """
     try:
-        installed = resources.files("mockscim.library")
+        installed = resources.files("mockscim.builtin_scenarios")
     except ModuleNotFoundError:
         installed = None
     if installed is not None and installed.is_dir():

@@ -130,3 +130,9 @@ def scim(server: BackgroundServer) -> Scim:
 def anonymous(server: BackgroundServer) -> Scim:
     """A client that sends no credentials."""
     return Scim(server.url + "/scim/v2", auth=None)
+
+
+@pytest.fixture
+def scim_for():
+    """Build a client for any running server (for tests that start their own)."""
+    return lambda running, auth=(USER, TOKEN): Scim(running.url + "/scim/v2", auth=auth)

@@ -33,6 +33,12 @@ def _parse(rtype: ResourceType, name: str) -> tuple[str | None, str, str | None]
     return (schema.id if schema else None), attr.name, (sub_attr.name if sub_attr else None)
 
 
+def check_names(rtype: ResourceType, names: tuple[str, ...]) -> None:
+    """Raise InvalidValue if any name in an attributes list is not an attribute of ``rtype``."""
+    for name in names:
+        _parse(rtype, name)
+
+
 def _take(source: dict[str, Any], target: dict[str, Any], name: str, sub: str | None) -> None:
     """Copy ``name`` (or only its ``sub`` part) from source into target."""
     if name not in source:

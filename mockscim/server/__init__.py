@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mockscim.clock import Clock
@@ -12,6 +13,7 @@ from mockscim.config import Settings
 from mockscim.errors import NotFound
 from mockscim.ids import IdGenerator
 from mockscim.scim.query import Limits
+from mockscim.server.auth import check_credentials
 from mockscim.server.errorhandlers import register_error_handlers
 from mockscim.server.middleware import PathNormalizer
 from mockscim.server.state import AppState
@@ -59,6 +61,14 @@ def _register(app: Flask, settings: Settings) -> None:
     register_error_handlers(
         app, base_path=settings.base_path, max_body=settings.max_body_bytes, debug=settings.debug
     )
+
+    @app.before_request
+    def _authenticate() -> None:
+        # Everything under the SCIM base path needs credentials, unknown paths included, so a
+        # wrong credential is always a 401 and never reveals which endpoints exist.
+        path = request.path
+        if path == settings.base_path or path.startswith(settings.base_path + "/"):
+            check_credentials(settings.auth, settings.profile)
 
     @app.route("/", strict_slashes=False)
     def _index() -> Any:

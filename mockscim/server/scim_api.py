@@ -14,6 +14,7 @@ from mockscim.errors import NotImplementedScim
 from mockscim.scim import discovery
 from mockscim.scim.patch import apply_patch
 from mockscim.scim.patch import parse_operations
+from mockscim.scim.projection import check_names
 from mockscim.scim.query import SearchRequest
 from mockscim.scim.query import build_search
 from mockscim.scim.query import list_response
@@ -21,7 +22,6 @@ from mockscim.scim.query import search_body_params
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import ResourceType
-from mockscim.server.auth import check_credentials
 from mockscim.server.bodies import read_json
 from mockscim.server.render import render
 from mockscim.server.responses import base_url
@@ -31,12 +31,6 @@ from mockscim.server.responses import scim_response
 from mockscim.server.state import get_state
 
 bp = Blueprint("scim", __name__)
-
-
-@bp.before_request
-def _authenticate() -> None:
-    state = get_state()
-    check_credentials(state.settings.auth, state.settings.profile)
 
 
 def _if_match() -> int | None:
@@ -66,6 +60,7 @@ def _projection() -> SearchRequest | None:
 
 def _search(rtype: ResourceType, search: SearchRequest) -> Response:
     """Run a search and answer with a ListResponse."""
+    check_names(rtype, search.attributes + search.excluded)  # even when nothing matches
     total, page = get_state().store.query(rtype.name, search)
     base = base_url()
     resources = [render(r, rtype, base, search) for r in page]

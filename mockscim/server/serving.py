@@ -59,6 +59,9 @@ class BackgroundServer:
 def start_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
     """Start ``app`` on a loopback port in a daemon thread and return a handle."""
     server = build_server(app, host, port)
-    thread = threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True)
+    # A short poll interval makes stop() return quickly (the default waits up to 0.5 s).
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="mockscim-server", daemon=True
+    )
     thread.start()
     return BackgroundServer(server, thread)

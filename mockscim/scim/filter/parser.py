@@ -106,6 +106,9 @@ class _Parser:
     def parse_attr_expr(self, token: Token, inner: bool) -> Expr:
         """attrExp := path "pr" | path op value | path "[" valFilter "]"."""
         path = self.parse_path(token)
+        if self.peek() is None:
+            ops = ", ".join(COMPARE_OPS)
+            raise self.error(f"'{token.text}' must be followed by an operator ({ops}) or pr")
         nxt = self.take()
         if nxt.text == "[":
             if inner:
@@ -123,6 +126,8 @@ class _Parser:
             raise self.error(
                 f"'{nxt.text}' is not an operator; use one of {', '.join(COMPARE_OPS)} or pr", nxt
             )
+        if self.peek() is None:
+            raise self.error(f"expected a value after '{nxt.text}', such as \"alice@example.com\"")
         return Compare(path, nxt.text.lower(), self.parse_value())
 
     def parse_path(self, token: Token) -> AttrPath:

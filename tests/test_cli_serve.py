@@ -1,0 +1,113 @@
+"""``mockscim serve`` as a real process: banner, credentials, seed, refusals."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+SERVE = [sys.executable, "-m", "mockscim", "serve", "--port", "0"]
+
+
+def start(*args: str) -> tuple[subprocess.Popen, str, str]:
+    """Start ``mockscim serve`` and return (process, base URL, banner text)."""
+    proc = subprocess.Popen([*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        if not line:
+            break
+        lines.append(line)
+        if "Okta needs" in line or "Sync Password" in line and "--public-url" in " ".join(args):
+            break
+    banner = "".join(lines)
+    match = re.search(r"SCIM connector base URL\s+(\S+)", banner)
+    assert match, banner + proc.stderr.read() if proc.poll() is not None else banner  # type: ignore[union-attr]
+    return proc, match.group(1), banner
+
+
+@pytest.fixture
+def stop():
+    """Collect processes and terminate them after the test."""
+    procs: list[subprocess.Popen] = []
+    yield procs.append
+    for proc in procs:
+        proc.terminate()
+        proc.communicate(timeout=10)  # also closes the pipes
+
+
+def test_default_serve_generates_credentials_and_prints_okta_values(stop):
+    proc, base, banner = start()
+    stop(proc)
+    user = re.search(r"Username\s+(\S+)", banner).group(1)
+    token = re.search(r"Password\s+(\S+)", banner).group(1)
+    assert base.startswith("http://127.0.0.1:") and base.endswith("/scim/v2")
+    for text in ("Unique identifier field for users  email", "Basic Auth", "Push Groups", "Import Groups"):
+        assert text in banner
+    assert requests.get(f"{base}/Users", timeout=5).status_code == 401
+    assert requests.get(f"{base}/Users", auth=(user, token), timeout=5).json()["totalResults"] == 0
+
+
+def test_seed_and_bearer(stop, tmp_path: Path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(
+        "users:\n  - {id: u-1, userName: alice@example.com, active: true}\n"
+        "groups:\n  - {displayName: Eng, members: [{value: u-1}]}\n"
+    )
+    proc, base, banner = start("--auth", "bearer:tok-1", "--seed", str(seed))
+    stop(proc)
+    assert "Bearer tok-1" in banner
+    headers = {"Authorization": "Bearer tok-1"}
+    user = requests.get(f"{base}/Users/u-1", headers=headers, timeout=5).json()
+    assert user["userName"] == "alice@example.com" and user["groups"][0]["display"] == "Eng"
+
+
+def test_public_url_is_used_for_locations(stop):
+    proc, base, banner = start("--auth", "basic:okta:t", "--public-url", "https://example.ngrok.app/scim/v2")
+    stop(proc)
+    assert base == "https://example.ngrok.app/scim/v2"
+    local = re.search(r"Listening on (\S+)", banner).group(1)
+    body = {"userName": "a@x", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}
+    created = requests.post(f"{local}/scim/v2/Users", json=body, auth=("okta", "t"), timeout=5).json()
+    assert created["meta"]["location"].startswith("https://example.ngrok.app/scim/v2/Users/")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--host", "0.0.0.0", "--auth", "none"], "refusing to serve on 0.0.0.0 without credentials"),
+        (["--auth", "basic:onlyuser"], "use basic:USER:TOKEN"),
+        (["--seed", "/nonexistent/seed.yaml"], "cannot read the seed file"),
+        (["--public-url", "ftp://x"], "must start with https://"),
+    ],
+)
+def test_bad_options_exit_2_with_a_clear_message(args, message):
+    result = subprocess.run([*SERVE, *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_seed_entry_names_the_entry(tmp_path: Path):
+    seed = tmp_path / "seed.yaml"
+    seed.write_text("users:\n  - {userName: a}\n  - {active: true}\n")
+    result = subprocess.run([*SERVE, "--seed", str(seed)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2
+    assert f"{seed}: users[1]: userName is required" in result.stderr
+
+
+def test_port_in_use_is_reported(stop):
+    proc, base, _ = start("--auth", "basic:a:b")
+    stop(proc)
+    port = base.split(":")[2].split("/")[0]
+    result = subprocess.run([*SERVE[:-1], port], capture_output=True, text=True, timeout=30, env=os.environ)
+    assert result.returncode == 1
+    assert f"Port {port} is in use" in result.stderr
+    assert "Traceback" not in result.stderr
