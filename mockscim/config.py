@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
+from pathlib import Path
 
 from mockscim.constants import DEFAULT_BASE_PATH
 from mockscim.constants import DEFAULT_HOST
@@ -86,6 +87,11 @@ class Settings:
     public_url: str | None = None
     trust_proxy: int = 0
     debug: bool = False
+    journal_size: int = 10_000
+    journal_file: Path | None = None
+    journal_body_limit: int = 64 * 1024
+    strict: bool = False
+    admin_token: str | None = field(default=None, repr=False)
 
     def validate(self) -> Settings:
         """Return self if consistent; raise ConfigError with what to change otherwise."""
@@ -96,7 +102,15 @@ class Settings:
             )
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port {self.port} is out of range 0-65535")
-        for name in ("max_body_bytes", "max_count", "filter_max_length", "filter_max_depth", "max_members"):
+        limits = (
+            "max_body_bytes",
+            "max_count",
+            "filter_max_length",
+            "filter_max_depth",
+            "max_members",
+            "journal_size",
+        )
+        for name in limits:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):

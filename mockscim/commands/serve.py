@@ -115,6 +115,24 @@ def banner(settings: Settings, url: str) -> str:
     type=int,
     help="Largest page size; larger counts are clamped.",
 )
+@click.option(
+    "--journal-size",
+    default=10_000,
+    show_default=True,
+    type=int,
+    help="Requests kept in the journal (a ring buffer).",
+)
+@click.option(
+    "--journal-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also append every journal entry to this JSON Lines file (resumed on restart).",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse (400) requests whose findings include SCIM errors, instead of recording them.",
+)
+@click.option("--admin-token", help="Bearer token for /__admin (default: the SCIM credentials).")
 @click.option("--debug", is_flag=True, help="Include exception text in 500 responses.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
 def serve(

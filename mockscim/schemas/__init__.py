@@ -67,7 +67,7 @@ def load(name: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _registry() -> Registry:
+def registry() -> Registry:
     """A registry holding every schema under ``BASE_URI + name + '.json'`` for ``$ref``."""
     pairs = [(f"{BASE_URI}{n}.json", Resource.from_contents(doc)) for n, doc in _catalog().items()]
     return Registry().with_resources(pairs)
@@ -76,10 +76,10 @@ def _registry() -> Registry:
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for ``name`` that resolves ``$ref`` to sibling schemas."""
-    return Draft202012Validator(load(name), registry=_registry())
+    return Draft202012Validator(load(name), registry=registry())
 
 
-def _pointer(path: Any) -> str:
+def pointer_of(path: Any) -> str:
     """Render a jsonschema error path as an RFC 6901 JSON Pointer."""
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
     return "/" + "/".join(parts) if parts else ""
@@ -88,4 +88,4 @@ def _pointer(path: Any) -> str:
 def validate(name: str, instance: Any) -> list[SchemaFinding]:
     """Validate ``instance`` against schema ``name``; return every error, in document order."""
     errors = sorted(validator(name).iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    return [SchemaFinding(_pointer(e.absolute_path), e.message) for e in errors]
+    return [SchemaFinding(pointer_of(e.absolute_path), e.message) for e in errors]

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mockscim.clock import Clock
 from mockscim.config import Settings
+from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import NotFound
 from mockscim.ids import IdGenerator
+from mockscim.journal import Journal
 from mockscim.scim.query import Limits
-from mockscim.server.auth import check_credentials
 from mockscim.server.errorhandlers import register_error_handlers
+from mockscim.server.journaling import install_hooks
 from mockscim.server.middleware import PathNormalizer
 from mockscim.server.state import AppState
 from mockscim.store import InMemoryStore
@@ -27,6 +28,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     store: InMemoryStore | None = None,
+    journal: Journal | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Flask:
@@ -47,7 +49,8 @@ def create_app(
     app = Flask("mockscim")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["mockscim"] = AppState(settings=settings, store=store, limits=limits)
+    journal = journal or Journal(settings.journal_size, file=settings.journal_file)
+    app.extensions["mockscim"] = AppState(settings=settings, store=store, limits=limits, journal=journal)
     _register(app, settings)
     _wrap(app, settings)
     return app
@@ -55,20 +58,15 @@ def create_app(
 
 def _register(app: Flask, settings: Settings) -> None:
     """Attach blueprints and the error edge."""
+    from mockscim.server.admin_api import bp as admin_bp
     from mockscim.server.scim_api import bp as scim_bp
 
+    install_hooks(app, settings)
+    app.register_blueprint(admin_bp, url_prefix=ADMIN_PREFIX)
     app.register_blueprint(scim_bp, url_prefix=settings.base_path or None)
     register_error_handlers(
         app, base_path=settings.base_path, max_body=settings.max_body_bytes, debug=settings.debug
     )
-
-    @app.before_request
-    def _authenticate() -> None:
-        # Everything under the SCIM base path needs credentials, unknown paths included, so a
-        # wrong credential is always a 401 and never reveals which endpoints exist.
-        path = request.path
-        if path == settings.base_path or path.startswith(settings.base_path + "/"):
-            check_credentials(settings.auth, settings.profile)
 
     @app.route("/", strict_slashes=False)
     def _index() -> Any:

@@ -1,0 +1,148 @@
+"""The request journal: a bounded, thread-safe ring buffer of JSON-safe entries.
+
+Entries are plain dicts (never Flask objects), so they can be served by the admin API,
+written as JSON Lines and exported as scenarios without conversion. Secrets are masked by
+the caller before an entry arrives here (``mockscim.inspect.masking``).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Entry = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries to select; every field given must match (WireMock-style request matching)."""
+
+    operation: str | None = None
+    method: str | None = None
+    path: str | None = None  # substring of the request path
+    has_findings: bool | None = None
+    severity: str | None = None  # "error" or "warning": has at least one finding of it
+    since_id: int | None = None  # entries with an id greater than this
+
+    def matches(self, entry: Entry) -> bool:
+        """True when ``entry`` satisfies every given criterion."""
+        request = entry["request"]
+        findings = entry.get("findings", [])
+        checks = (
+            self.operation is None or entry.get("operation") == self.operation,
+            self.method is None or request["method"].upper() == self.method.upper(),
+            self.path is None or self.path in request["path"],
+            self.has_findings is None or bool(findings) == self.has_findings,
+            self.severity is None or any(f["severity"] == self.severity for f in findings),
+            self.since_id is None or entry["id"] > self.since_id,
+        )
+        return all(checks)
+
+
+class Journal:
+    """Keeps the last ``max_entries`` entries; counts the ones it had to drop."""
+
+    def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
+        if max_entries < 1:
+            raise ValueError("the journal needs room for at least one entry")
+        self._entries: deque[Entry] = deque(maxlen=max_entries)
+        self._lock = threading.Lock()
+        self._next_id = 1
+        self.dropped = 0
+        self.file = file
+        self._listeners: list[Callable[[Entry], None]] = []
+        if file is not None and file.exists():
+            self._load(file)
+
+    @property
+    def max_entries(self) -> int:
+        """The ring buffer's capacity."""
+        return self._entries.maxlen or 0
+
+    def _load(self, file: Path) -> None:
+        """Resume from a JSON Lines file written by an earlier run (last entries win)."""
+        for entry in _read_lines(file):
+            self._push(entry)
+            self._next_id = max(self._next_id, int(entry["id"]) + 1)
+        with file.open("rb+") as handle:
+            if handle.seek(0, 2) == 0:
+                return
+            handle.seek(-1, 2)
+            if handle.read(1) != b"\n":
+                handle.write(b"\n")  # End a torn last line so the next entry starts cleanly.
+
+    def _push(self, entry: Entry) -> None:
+        """Append to the ring buffer, counting the entry that falls out."""
+        if len(self._entries) == self._entries.maxlen:
+            self.dropped += 1
+        self._entries.append(entry)
+
+    def append(self, entry: Entry) -> Entry:
+        """Assign the next id, store the entry (and write it to the file); return it."""
+        with self._lock:
+            entry = {"id": self._next_id, **entry}
+            self._next_id += 1
+            self._push(entry)
+            if self.file is not None:
+                with self.file.open("a", encoding="utf-8") as handle:
+                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener(entry)
+        return entry
+
+    def entries(self, where: EntryFilter | None = None, *, newest_first: bool = False) -> list[Entry]:
+        """Entries matching ``where``, oldest first unless asked otherwise."""
+        with self._lock:
+            selected = [e for e in self._entries if where is None or where.matches(e)]
+        return selected[::-1] if newest_first else selected
+
+    def get(self, entry_id: int) -> Entry | None:
+        """The entry with this id, if it is still in the buffer."""
+        with self._lock:
+            return next((e for e in self._entries if e["id"] == entry_id), None)
+
+    def count(self, where: EntryFilter | None = None) -> int:
+        """How many buffered entries match."""
+        return len(self.entries(where))
+
+    def clear(self) -> None:
+        """Forget every entry (ids keep increasing, so old ids never come back)."""
+        with self._lock:
+            self._entries.clear()
+            self.dropped = 0
+
+    def subscribe(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
+        """Call ``listener`` with each new entry; return a function that unsubscribes."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
+
+
+def _read_lines(file: Path) -> Iterator[Entry]:
+    """Yield entries from a JSON Lines journal, skipping a torn last line."""
+    with file.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # A crash can leave a partial last line; earlier lines are intact.
+            if isinstance(entry, dict) and isinstance(entry.get("id"), int) and "request" in entry:
+                yield entry
+
+
+def read_journal_file(file: Path) -> list[Entry]:
+    """Every entry in a JSON Lines journal file, oldest first."""
+    return list(_read_lines(file))

@@ -1,0 +1,179 @@
+"""The admin API under ``/__admin`` (WireMock's vocabulary): journal, reset, seed, state, health."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint
+from flask import Response
+from flask import jsonify
+from flask import request
+
+from mockscim import __version__
+from mockscim.errors import InvalidValue
+from mockscim.errors import NotFound
+from mockscim.errors import Unauthorized
+from mockscim.journal import EntryFilter
+from mockscim.seed import SeedError
+from mockscim.seed import load_seed
+from mockscim.server.auth import check_credentials
+from mockscim.server.bodies import read_json
+from mockscim.server.state import get_state
+
+bp = Blueprint("admin", __name__)
+_FILTER_KEYS = ("operation", "method", "path", "has_findings", "severity", "since")
+
+
+@bp.before_request
+def _authenticate() -> None:
+    """Admin calls need the server's credentials, or ``--admin-token`` when set; health is open."""
+    if request.endpoint == "admin.health":
+        return
+    settings = get_state().settings
+    if settings.admin_token is None:
+        check_credentials(settings.auth, settings.profile)
+        return
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
+        error = Unauthorized("the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)")
+        error.challenge = 'Bearer realm="mockscim-admin"'  # type: ignore[attr-defined]
+        raise error
+
+
+def _json_body(optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object body; an absent body is ``{}`` when ``optional``."""
+    if optional and not request.get_data(cache=True).strip():
+        return {}
+    body = read_json()
+    if not isinstance(body, dict):
+        raise InvalidValue("the admin API expects a JSON object body")
+    return body
+
+
+def _flag(value: Any, name: str) -> bool | None:
+    """Read a boolean from a query string or JSON body."""
+    if value is None or isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "no"):
+        return False
+    raise InvalidValue(f"{name} must be true or false, not {value!r}")
+
+
+def _int(value: Any, name: str) -> int | None:
+    """Read an optional integer parameter."""
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{name} must be an integer, not {value!r}") from None
+
+
+def _entry_filter(params: dict[str, Any]) -> EntryFilter:
+    """Build a journal filter from query parameters or a JSON body; unknown keys are refused."""
+    unknown = set(params) - set(_FILTER_KEYS) - {"limit"}
+    if unknown:
+        raise InvalidValue(f"unknown filter {sorted(unknown)}; use {', '.join(_FILTER_KEYS)} or limit")
+    severity = params.get("severity")
+    if severity not in (None, "error", "warning"):
+        raise InvalidValue("severity must be 'error' or 'warning'")
+    return EntryFilter(
+        operation=params.get("operation"),
+        method=params.get("method"),
+        path=params.get("path"),
+        has_findings=_flag(params.get("has_findings"), "has_findings"),
+        severity=severity,
+        since_id=_int(params.get("since"), "since"),
+    )
+
+
+@bp.get("/health")
+def health() -> Response:
+    """Liveness, without credentials."""
+    return jsonify({"status": "ok", "version": __version__})
+
+
+@bp.get("/requests")
+def list_requests() -> Response:
+    """Journal entries, newest first, filtered by operation, method, path and findings."""
+    params = request.args.to_dict()
+    limit = _int(params.get("limit"), "limit")
+    journal = get_state().journal
+    entries = journal.entries(_entry_filter(params), newest_first=True)
+    shown = entries[:limit] if limit is not None else entries
+    meta = {
+        "total": len(entries),
+        "returned": len(shown),
+        "dropped": journal.dropped,
+        "capacity": journal.max_entries,
+    }
+    return jsonify({"requests": shown, "meta": meta})
+
+
+@bp.delete("/requests")
+def clear_requests() -> Response:
+    """Empty the journal."""
+    get_state().journal.clear()
+    return jsonify({"cleared": True})
+
+
+@bp.post("/requests/count")
+def count_requests() -> Response:
+    """How many journal entries match a filter given as a JSON body."""
+    return jsonify({"count": get_state().journal.count(_entry_filter(_json_body(optional=True)))})
+
+
+@bp.get("/requests/<int:entry_id>")
+def get_request(entry_id: int) -> Response:
+    """One journal entry by id."""
+    entry = get_state().journal.get(entry_id)
+    if entry is None:
+        raise NotFound(f"no journal entry {entry_id}; it may have been dropped or cleared")
+    return jsonify(entry)
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """Reset state and journal (default), or only one: ``{"state": true, "journal": false}``."""
+    body = _json_body(optional=True)
+    unknown = set(body) - {"state", "journal", "random_seed"}
+    if unknown:
+        raise InvalidValue(f"unknown reset option {sorted(unknown)}; use state, journal or random_seed")
+    state = get_state()
+    if _flag(body.get("state", True), "state"):
+        state.store.reset()
+    if _flag(body.get("journal", True), "journal"):
+        state.journal.clear()
+    if "random_seed" in body:
+        state.store.ids.reseed(_int(body["random_seed"], "random_seed"))
+    return jsonify({"reset": True, "counts": state.store.counts(), "journal": state.journal.count()})
+
+
+@bp.post("/seed")
+def seed() -> Response:
+    """Create the users and groups of a seed document: ``{"users": [...], "groups": [...]}``."""
+    body = _json_body()
+    unknown = set(body) - {"users", "groups"}
+    if unknown:
+        raise InvalidValue(f"unknown seed key {sorted(unknown)}; a seed has 'users' and 'groups'")
+    try:
+        counts = load_seed(get_state().store, body, source="seed")
+    except SeedError as exc:
+        raise InvalidValue(str(exc)) from None
+    return jsonify({"created": counts})
+
+
+@bp.get("/state")
+def get_state_snapshot() -> Response:
+    """All users and groups as a snapshot (passwords are never included)."""
+    return jsonify(get_state().store.snapshot())
+
+
+@bp.put("/state")
+def put_state_snapshot() -> Response:
+    """Replace all state with a snapshot from ``GET /__admin/state``."""
+    get_state().store.restore(_json_body())
+    return jsonify({"restored": True, "counts": get_state().store.counts()})

@@ -1,0 +1,168 @@
+"""Journaling hooks: time, inspect (classify + findings), enforce strict mode, record.
+
+Order matters and is set here: start the clock, check credentials, inspect and (in strict
+mode) refuse, then record every response, 401s and errors included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask import Response
+from flask import g
+from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from mockscim.clock import isoformat
+from mockscim.clock import monotonic
+from mockscim.config import Settings
+from mockscim.constants import ADMIN_PREFIX
+from mockscim.errors import InvalidValue
+from mockscim.errors import NotFound
+from mockscim.inspect.classify import Classification
+from mockscim.inspect.classify import classify
+from mockscim.inspect.classify import route_of
+from mockscim.inspect.envelope import first_values
+from mockscim.inspect.envelope import make_envelope
+from mockscim.inspect.envelope import parse_body
+from mockscim.inspect.findings import Finding
+from mockscim.inspect.findings import inspect
+from mockscim.inspect.findings import path_warnings
+from mockscim.inspect.masking import mask_body
+from mockscim.inspect.masking import mask_headers
+from mockscim.server.auth import check_credentials
+from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.state import get_state
+
+
+def _is_scim(settings: Settings) -> bool:
+    """True for requests under the SCIM base path (never the admin API)."""
+    path = request.path
+    if path.startswith(ADMIN_PREFIX + "/") or path == ADMIN_PREFIX:
+        return False
+    base = settings.base_path
+    return not base or path == base or path.startswith(base + "/")
+
+
+def _raw_body(limit: int) -> Any:
+    """The request body as recorded; never raises (an oversized body becomes a size note)."""
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return {"_truncated": True, "size": request.content_length}, None
+    return parse_body(data, limit)
+
+
+def _prior(shape: str, rtype: str | None, rid: str | None) -> dict[str, Any] | None:
+    """The stored resource before a PUT/PATCH, so a flip of ``active`` can be recognised."""
+    if rid is None or rtype is None or request.method not in ("PUT", "PATCH"):
+        return None
+    try:
+        return get_state().store.get(rtype, rid)
+    except NotFound:
+        return None
+
+
+def inspection() -> dict[str, Any]:
+    """Envelope, classification and findings for the current request (computed once)."""
+    if "mockscim_inspection" in g:
+        return g.mockscim_inspection
+    state = get_state()
+    base = state.settings.base_path
+    scim_path = request.path[len(base) :] if base else request.path
+    body, problem = _raw_body(state.settings.journal_body_limit)
+    envelope = make_envelope(
+        request.method,
+        scim_path,
+        first_values(list(request.args.items(multi=True))),
+        dict(request.headers),
+        body,
+    )
+    shape, rtype, rid = route_of(scim_path)
+    classification = classify(envelope, _prior(shape, rtype, rid))
+    findings = inspect(envelope, classification, body_problem=problem)
+    findings += path_warnings(request.environ.get(RAW_PATH_KEY), scim_path or "/", base)
+    g.mockscim_inspection = {"envelope": envelope, "classification": classification, "findings": findings}
+    return g.mockscim_inspection
+
+
+def _refuse_if_strict(findings: list[Finding]) -> None:
+    """Strict mode: a request that breaks SCIM is refused, naming the rule (issue: journal)."""
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InvalidValue(
+            f"strict mode: the request breaks {first.rule} at {first.pointer or '/'}: {first.message}{more}"
+        )
+
+
+def _entry(response: Response, info: dict[str, Any], started: float) -> dict[str, Any]:
+    """The journal entry for one request/response pair, masked and JSON-safe."""
+    envelope, classification = info["envelope"], info["classification"]
+    body, _ = (
+        parse_body(response.get_data(), get_state().settings.journal_body_limit)
+        if not response.is_streamed
+        else (None, None)
+    )
+    return {
+        "at": g.mockscim_at,
+        "duration_ms": round((monotonic() - started) * 1000, 3),
+        "request": {**envelope, "path": request.path, "scim_path": envelope["path"]},
+        "response": {
+            "status": response.status_code,
+            "headers": mask_headers(dict(response.headers)),
+            "body": mask_body(body),
+        },
+        "operation": classification.operation,
+        "dialect": classification.dialect,
+        "findings": [f.to_dict() for f in info["findings"]],
+        "resource": _resource(classification, body),
+    }
+
+
+def _resource(classification: Classification, body: Any) -> dict[str, Any] | None:
+    """Which resource the request touched: from the path, or from a created resource's id."""
+    rid = classification.resource_id
+    if (
+        rid is None
+        and isinstance(body, dict)
+        and isinstance(body.get("id"), str)
+        and request.method == "POST"
+    ):
+        rid = body["id"]
+    if classification.resource_type is None or rid is None:
+        return None
+    return {"type": classification.resource_type, "id": rid}
+
+
+def install_hooks(app: Flask, settings: Settings) -> None:
+    """Register the request hooks in their required order."""
+
+    @app.before_request
+    def _start() -> None:
+        g.mockscim_started = monotonic()
+        g.mockscim_at = isoformat(get_state().store.clock.now())
+
+    @app.before_request
+    def _authenticate() -> None:
+        # Everything under the SCIM base path needs credentials, unknown paths included, so a
+        # wrong credential is always a 401 and never reveals which endpoints exist.
+        if _is_scim(settings):
+            check_credentials(settings.auth, settings.profile)
+
+    @app.before_request
+    def _inspect() -> None:
+        # Before the view runs: classification compares the body with the stored resource
+        # as it was (a PUT that flips active is a deactivation, §7.2).
+        if _is_scim(settings):
+            findings = inspection()["findings"]
+            if settings.strict:
+                _refuse_if_strict(findings)
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        if _is_scim(settings) and "mockscim_started" in g:
+            get_state().journal.append(_entry(response, inspection(), g.mockscim_started))
+        return response

@@ -1,0 +1,144 @@
+"""Journal ring buffer, JSON Lines file, filters; masking of secrets."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from mockscim.inspect.masking import mask_body
+from mockscim.inspect.masking import mask_header
+from mockscim.inspect.masking import mask_text
+from mockscim.journal import EntryFilter
+from mockscim.journal import Journal
+from mockscim.journal import read_journal_file
+
+
+def entry(
+    method: str = "GET", path: str = "/scim/v2/Users", operation: str = "import-users", findings=()
+) -> dict:
+    """A minimal journal entry."""
+    return {"request": {"method": method, "path": path}, "operation": operation, "findings": list(findings)}
+
+
+def test_ring_buffer_keeps_the_newest_and_counts_drops():
+    journal = Journal(3)
+    for i in range(5):
+        journal.append(entry(path=f"/p{i}"))
+    assert [e["request"]["path"] for e in journal.entries()] == ["/p2", "/p3", "/p4"]
+    assert [e["id"] for e in journal.entries(newest_first=True)] == [5, 4, 3]
+    assert journal.dropped == 2
+    assert journal.get(1) is None and journal.get(4)["request"]["path"] == "/p3"
+
+
+@pytest.mark.parametrize(
+    ("where", "paths"),
+    [
+        (EntryFilter(operation="create-user"), ["/b"]),
+        (EntryFilter(method="post"), ["/b"]),
+        (EntryFilter(path="/a"), ["/a"]),
+        (EntryFilter(has_findings=True), ["/c"]),
+        (EntryFilter(has_findings=False), ["/a", "/b"]),
+        (EntryFilter(severity="error"), ["/c"]),
+        (EntryFilter(severity="warning"), []),
+        (EntryFilter(since_id=1), ["/b", "/c"]),
+        (EntryFilter(method="GET", has_findings=False), ["/a"]),
+    ],
+)
+def test_filters(where, paths):
+    journal = Journal()
+    journal.append(entry(path="/a"))
+    journal.append(entry("POST", "/b", "create-user"))
+    journal.append(
+        entry(path="/c", findings=[{"severity": "error", "pointer": "", "rule": "x", "message": "m"}])
+    )
+    assert [e["request"]["path"] for e in journal.entries(where)] == paths
+    assert journal.count(where) == len(paths)
+
+
+def test_file_survives_a_restart_and_a_torn_last_line(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    first = Journal(10, file=path)
+    first.append(entry(path="/one"))
+    first.append(entry(path="/two"))
+    with path.open("a") as handle:
+        handle.write('{"id": 3, "request": {"meth')  # a crash in the middle of a write
+    resumed = Journal(10, file=path)
+    assert [e["request"]["path"] for e in resumed.entries()] == ["/one", "/two"]
+    assert resumed.append(entry(path="/three"))["id"] == 3
+    assert [e["id"] for e in read_journal_file(path)] == [1, 2, 3]
+    Journal(10, file=path)  # a clean file gains no blank line
+    assert path.read_text().count("\n") == 4
+
+
+def test_clear_keeps_ids_increasing():
+    journal = Journal()
+    journal.append(entry())
+    journal.clear()
+    assert journal.entries() == [] and journal.append(entry())["id"] == 2
+
+
+def test_listeners_see_new_entries_until_unsubscribed():
+    journal, seen = Journal(), []
+    unsubscribe = journal.subscribe(lambda e: seen.append(e["id"]))
+    journal.append(entry())
+    unsubscribe()
+    journal.append(entry())
+    assert seen == [1]
+
+
+def test_concurrent_appends_get_unique_increasing_ids():
+    journal = Journal(100_000)
+    threads = [
+        threading.Thread(target=lambda: [journal.append(entry()) for _ in range(200)]) for _ in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [e["id"] for e in journal.entries()] == list(range(1, 1601))
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "masked"),
+    [
+        ("Authorization", "Basic b2t0YTpzZWNyZXQ=", "Basic ***"),
+        ("authorization", "Bearer abc.def", "Bearer ***"),
+        ("Authorization", "raw-token-without-scheme", "***"),
+        ("Cookie", "session=abc", "***"),
+        ("User-Agent", "Okta SCIM Client 1.0.0", "Okta SCIM Client 1.0.0"),
+    ],
+)
+def test_mask_header(name, value, masked):
+    assert mask_header(name, value) == masked
+
+
+@pytest.mark.parametrize(
+    ("body", "masked"),
+    [
+        ({"userName": "a", "password": "hunter2"}, {"userName": "a", "password": "***"}),
+        ({"Password": "x"}, {"Password": "***"}),
+        (
+            {"Operations": [{"op": "replace", "value": {"password": "p"}}]},
+            {"Operations": [{"op": "replace", "value": {"password": "***"}}]},
+        ),
+        (
+            {"Operations": [{"op": "replace", "path": "password", "value": "p"}]},
+            {"Operations": [{"op": "replace", "path": "password", "value": "***"}]},
+        ),
+        ([{"password": "p"}], [{"password": "***"}]),
+        ({"password": None}, {"password": None}),
+        ("text", "text"),
+    ],
+)
+def test_mask_body(body, masked):
+    assert mask_body(body) == masked
+
+
+def test_mask_text_for_bodies_that_are_not_json():
+    assert (
+        mask_text('{"userName": "a", "password" : "hunter\\"2", oops')
+        == '{"userName": "a", "password" : "***", oops'
+    )
+    assert "hunter" not in json.dumps(mask_text('{"PASSWORD":"hunter2"'))
