@@ -92,6 +92,12 @@ class Settings:
     journal_body_limit: int = 64 * 1024
     strict: bool = False
     admin_token: str | None = field(default=None, repr=False)
+    # "dynamic": /t/{name}/... creates tenant {name} on first use; "static": only declared ones.
+    tenant_mode: str = "dynamic"
+    tenants: tuple[tuple[str, AuthConfig | None], ...] = ()
+    max_tenants: int = 100
+    rate_limit: float | None = None  # requests per second per tenant (--rate-limit 10/s)
+    fault_seed: int | None = None
 
     def validate(self) -> Settings:
         """Return self if consistent; raise ConfigError with what to change otherwise."""
@@ -113,6 +119,8 @@ class Settings:
         for name in limits:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if self.tenant_mode not in ("dynamic", "static"):
+            raise ConfigError(f"--tenant-mode {self.tenant_mode!r} must be 'dynamic' or 'static'")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"--public-url {self.public_url!r} must start with https:// (or http://)")
         return replace(self, base_path=normalize_base_path(self.base_path))

@@ -32,9 +32,17 @@ class ScimError(Exception):
     status: int = 500
     scim_type: str | None = None
 
-    def __init__(self, detail: str, *, status: int | None = None, scim_type: str | None = None):
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        scim_type: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         super().__init__(detail)
         self.detail = detail
+        self.headers = dict(headers or {})  # e.g. WWW-Authenticate on 401, Retry-After on 429
         if status is not None:
             self.status = status
         if scim_type is not None:

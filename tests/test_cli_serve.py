@@ -111,3 +111,59 @@ def test_port_in_use_is_reported(stop):
     assert result.returncode == 1
     assert f"Port {port} is in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_faults_rate_limit_and_tenants_files(stop, tmp_path: Path):
+    faults = tmp_path / "faults.yaml"
+    faults.write_text(
+        "seed: 3\nfaults:\n"
+        "  - {match: {method: POST, path: /Users}, action: {status: 503}, times: 1}\n"
+        "  - {match: {tenant: acme, operation: import-users}, action: {status: 429, retry_after: 2}}\n"
+    )
+    tenants = tmp_path / "tenants.yaml"
+    tenants.write_text("tenants:\n  acme: {auth: 'bearer:acme-token'}\n  beta: {}\n")
+    proc, base, _ = start(
+        "--auth",
+        "basic:okta:t",
+        "--faults",
+        str(faults),
+        "--tenants",
+        str(tenants),
+        "--tenant-mode",
+        "static",
+        "--rate-limit",
+        "100/s",
+    )
+    stop(proc)
+    body = {"userName": "a@x", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}
+    assert requests.post(f"{base}/Users", json=body, auth=("okta", "t"), timeout=5).status_code == 503
+    assert requests.post(f"{base}/Users", json=body, auth=("okta", "t"), timeout=5).status_code == 201
+    root = base.removesuffix("/scim/v2")
+    acme = requests.get(
+        f"{root}/t/acme/scim/v2/Users", headers={"Authorization": "Bearer acme-token"}, timeout=5
+    )
+    assert (acme.status_code, acme.headers.get("Retry-After")) == (429, "2")
+    assert requests.get(f"{root}/t/beta/scim/v2/Users", auth=("okta", "t"), timeout=5).status_code == 200
+    assert requests.get(f"{root}/t/gamma/scim/v2/Users", auth=("okta", "t"), timeout=5).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("faults.yaml", "faults:\n  - {action: {explode: true}}\n", "faults[0]: action needs exactly one of"),
+        ("faults.yaml", "- just a list\n", "a faults file is a mapping"),
+        ("tenants.yaml", "tenants: [a, b]\n", "expected a mapping 'tenants:'"),
+        ("tenants.yaml", "tenants:\n  a: {auth: 'nope'}\n", "use basic:USER:TOKEN"),
+    ],
+)
+def test_bad_start_up_files_exit_2(tmp_path: Path, name, content, message):
+    path = tmp_path / name
+    path.write_text(content)
+    flag = "--faults" if name.startswith("faults") else "--tenants"
+    result = subprocess.run([*SERVE, flag, str(path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_rate_limit_exits_2():
+    result = subprocess.run([*SERVE, "--rate-limit", "fast"], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 2 and "must look like 10/s" in result.stderr

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
+import yaml
 
 from mockscim import __version__
 from mockscim.config import AuthConfig
@@ -15,6 +18,8 @@ from mockscim.config import Settings
 from mockscim.constants import DEFAULT_BASE_PATH
 from mockscim.constants import DEFAULT_HOST
 from mockscim.constants import DEFAULT_PORT
+from mockscim.faults import FaultError
+from mockscim.faults import parse_rate
 from mockscim.profiles import PROFILES
 
 # What the Invicti-style AIW setup turns on (wire reference §13; Okta Provisioning tab names).
@@ -133,46 +138,60 @@ def banner(settings: Settings, url: str) -> str:
     help="Refuse (400) requests whose findings include SCIM errors, instead of recording them.",
 )
 @click.option("--admin-token", help="Bearer token for /__admin (default: the SCIM credentials).")
+@click.option(
+    "--faults",
+    "faults_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML/JSON file of faults to inject from the start (docs/faults.md).",
+)
+@click.option("--fault-seed", type=int, help="Seed for faults that fire with a probability.")
+@click.option(
+    "--rate-limit", "rate_spec", metavar="N/s", help="Token bucket per tenant, e.g. 10/s or 600/m; 429 above."
+)
+@click.option(
+    "--tenant-mode",
+    type=click.Choice(["dynamic", "static"]),
+    default="dynamic",
+    show_default=True,
+    help="dynamic: /t/NAME/... creates tenant NAME on first use; static: only declared tenants.",
+)
+@click.option(
+    "--tenants",
+    "tenants_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file declaring tenants: {tenants: {NAME: {auth: SPEC}}}.",
+)
+@click.option("--max-tenants", default=100, show_default=True, type=int, help="Tenants besides the default.")
 @click.option("--debug", is_flag=True, help="Include exception text in 500 responses.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
 def serve(
     auth_spec: str | None,
     seed_file: Path | None,
+    faults_file: Path | None,
+    tenants_file: Path | None,
+    rate_spec: str | None,
     profile_name: str,
     patch_response: str,
     max_body: int,
     quiet: bool,
-    **options: object,
+    **options: Any,
 ) -> None:
     """Run the mock SCIM server (credentials required by default, loopback by default)."""
-    from dataclasses import replace
-
-    from mockscim.seed import SeedError
-    from mockscim.seed import load_seed
-    from mockscim.seed import read_seed
-    from mockscim.server import create_app
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO, format="%(message)s", stream=sys.stderr
     )
     try:
-        auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
+        options["rate_limit"] = parse_rate(rate_spec) if rate_spec else None
+        options["tenants"] = read_tenants(tenants_file) if tenants_file else ()
         profile = replace(PROFILES[profile_name], patch_returns_resource=patch_response == "resource")
-        settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()  # type: ignore[arg-type]
-        app = create_app(settings)
-        if seed_file is not None:
-            counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
-            click.echo(
-                f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True
-            )
+        auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
+        settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()
+        app = build_app(settings, seed_file, faults_file)
         server = build_server(app, settings.host, settings.port)
-    except (ConfigError, SeedError) as exc:
+    except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {options['host']}:{options['port']}: {exc.strerror}"
-        ) from None
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     click.echo(banner(settings, f"http://{host}:{server.server_port}"))
     try:
@@ -181,3 +200,46 @@ def serve(
         click.echo("\nStopped.", err=True)
     finally:
         server.server_close()
+
+
+def read_document(path: Path) -> Any:
+    """Read a YAML (or JSON, which is YAML) start-up file; errors name the file."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def read_tenants(path: Path) -> tuple[tuple[str, AuthConfig | None], ...]:
+    """``{tenants: {NAME: {auth: SPEC}}}`` to (name, credentials) pairs."""
+    document = read_document(path)
+    tenants = document.get("tenants") if isinstance(document, dict) else None
+    if not isinstance(tenants, dict):
+        raise ConfigError(f"{path}: expected a mapping 'tenants:' of NAME: {{auth: SPEC}}")
+    out = []
+    for name, spec in tenants.items():
+        auth = (spec or {}).get("auth") if isinstance(spec, dict | None) else None
+        out.append((str(name), AuthConfig.parse(auth) if auth else None))
+    return tuple(out)
+
+
+def build_app(settings: Settings, seed_file: Path | None, faults_file: Path | None) -> Any:
+    """Create the app and load the seed and faults files into it."""
+    from mockscim.seed import load_seed
+    from mockscim.seed import read_seed
+    from mockscim.server import create_app
+    from mockscim.server.faulting import load_faults
+
+    app = create_app(settings)
+    if seed_file is not None:
+        counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
+        click.echo(f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True)
+    if faults_file is not None:
+        try:
+            count = load_faults(app.extensions["mockscim.tenants"], read_document(faults_file))
+        except FaultError as exc:
+            raise ConfigError(f"{faults_file}: {exc}") from None
+        click.echo(f"Loaded {count} faults from {faults_file}", err=True)
+    return app

@@ -8,16 +8,24 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mockscim.clock import Clock
+from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import NotFound
+from mockscim.faults import FaultSet
+from mockscim.faults import RateLimiter
 from mockscim.ids import IdGenerator
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
 from mockscim.server.errorhandlers import register_error_handlers
 from mockscim.server.journaling import install_hooks
+from mockscim.server.middleware import ConnectionCloser
 from mockscim.server.middleware import PathNormalizer
+from mockscim.server.middleware import TenantDispatcher
+from mockscim.server.state import DEFAULT_TENANT
+from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import AppState
+from mockscim.server.state import Tenants
 from mockscim.store import InMemoryStore
 from mockscim.store import StoreOptions
 
@@ -32,28 +40,61 @@ def create_app(
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
 ) -> Flask:
-    """Build a mockscim WSGI app; every app owns its own store, so apps never share state."""
+    """Build a mockscim WSGI app; every app (and every tenant) owns its own state."""
     settings = (settings or Settings()).validate()
-    profile = settings.profile
-    store = store or InMemoryStore(
-        clock=clock,
-        ids=ids,
-        options=StoreOptions(unique_group_names=profile.unique_group_names, max_members=settings.max_members),
+    default = _tenant_state(
+        settings, DEFAULT_TENANT, None, store=store, journal=journal, clock=clock, ids=ids
     )
+    clock = default.store.clock
+
+    def factory(name: str, auth: AuthConfig | None) -> AppState:
+        return _tenant_state(settings, name, auth, clock=clock)
+
+    registry = Tenants(
+        default, factory, dynamic=settings.tenant_mode == "dynamic", limit=settings.max_tenants
+    )
+    for name, auth in settings.tenants:
+        registry.create(name, auth)
+    app = Flask("mockscim")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["mockscim"] = default  # the default tenant, for embedding callers
+    app.extensions["mockscim.tenants"] = registry
+    _register(app, settings)
+    _wrap(app, settings)
+    return app
+
+
+def _tenant_state(
+    settings: Settings,
+    name: str,
+    auth: AuthConfig | None,
+    *,
+    store: InMemoryStore | None = None,
+    journal: Journal | None = None,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+) -> AppState:
+    """Fresh state for one tenant; only the default tenant writes the journal file."""
+    profile = settings.profile
+    options = StoreOptions(unique_group_names=profile.unique_group_names, max_members=settings.max_members)
     limits = Limits(
         default_count=profile.default_count,
         max_count=settings.max_count,
         filter_max_length=settings.filter_max_length,
         filter_max_depth=settings.filter_max_depth,
     )
-    app = Flask("mockscim")
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    journal = journal or Journal(settings.journal_size, file=settings.journal_file)
-    app.extensions["mockscim"] = AppState(settings=settings, store=store, limits=limits, journal=journal)
-    _register(app, settings)
-    _wrap(app, settings)
-    return app
+    journal_file = settings.journal_file if name == DEFAULT_TENANT else None
+    return AppState(
+        settings=settings,
+        store=store or InMemoryStore(clock=clock, ids=ids, options=options),
+        limits=limits,
+        journal=journal or Journal(settings.journal_size, file=journal_file),
+        name=name,
+        auth=auth,
+        faults=FaultSet(settings.fault_seed),
+        limiter=RateLimiter(settings.rate_limit) if settings.rate_limit else None,
+    )
 
 
 def _register(app: Flask, settings: Settings) -> None:
@@ -74,9 +115,11 @@ def _register(app: Flask, settings: Settings) -> None:
 
 
 def _wrap(app: Flask, settings: Settings) -> None:
-    """WSGI middleware: trusted proxy headers (opt-in) and tolerant path normalization."""
+    """WSGI middleware: trusted proxy headers (opt-in), tenant prefixes, path normalization."""
     if settings.trust_proxy:
         n = settings.trust_proxy
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)  # type: ignore[method-assign]
+    app.wsgi_app = ConnectionCloser(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = TenantDispatcher(app.wsgi_app, TENANT_KEY)  # type: ignore[method-assign]
     if settings.profile.collapse_double_slashes:
         app.wsgi_app = PathNormalizer(app.wsgi_app)  # type: ignore[method-assign]

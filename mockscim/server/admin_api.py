@@ -11,15 +11,22 @@ from flask import jsonify
 from flask import request
 
 from mockscim import __version__
+from mockscim.config import AuthConfig
+from mockscim.config import ConfigError
+from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
 from mockscim.errors import Unauthorized
+from mockscim.faults import FaultError
 from mockscim.journal import EntryFilter
 from mockscim.seed import SeedError
 from mockscim.seed import load_seed
 from mockscim.server.auth import check_credentials
 from mockscim.server.bodies import read_json
+from mockscim.server.state import DEFAULT_TENANT
+from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
+from mockscim.server.state import tenants
 
 bp = Blueprint("admin", __name__)
 _FILTER_KEYS = ("operation", "method", "path", "has_findings", "severity", "since")
@@ -30,15 +37,17 @@ def _authenticate() -> None:
     """Admin calls need the server's credentials, or ``--admin-token`` when set; health is open."""
     if request.endpoint == "admin.health":
         return
-    settings = get_state().settings
+    state = get_state()
+    settings = state.settings
     if settings.admin_token is None:
-        check_credentials(settings.auth, settings.profile)
+        check_credentials(state.credentials, settings.profile)
         return
     given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
-        error = Unauthorized("the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)")
-        error.challenge = 'Bearer realm="mockscim-admin"'  # type: ignore[attr-defined]
-        raise error
+        raise Unauthorized(
+            "the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)",
+            headers={"WWW-Authenticate": 'Bearer realm="mockscim-admin"'},
+        )
 
 
 def _json_body(optional: bool = False) -> dict[str, Any]:
@@ -177,3 +186,84 @@ def put_state_snapshot() -> Response:
     """Replace all state with a snapshot from ``GET /__admin/state``."""
     get_state().store.restore(_json_body())
     return jsonify({"restored": True, "counts": get_state().store.counts()})
+
+
+def _tenant_doc(state: Any) -> dict[str, Any]:
+    """Describe a tenant without its credentials."""
+    prefix = "" if state.name == DEFAULT_TENANT else f"/t/{state.name}"
+    return {
+        "name": state.name,
+        "scim_path": prefix + state.settings.base_path,
+        "admin_path": prefix + ADMIN_PREFIX,
+        "counts": state.store.counts(),
+        "journal": state.journal.count(),
+        "own_credentials": state.auth is not None,
+    }
+
+
+def _global_only() -> None:
+    """Tenant management lives on the server's own admin API, not a tenant's."""
+    if request.environ.get(TENANT_KEY) is not None:
+        raise NotFound("manage tenants through /__admin/tenants, without a /t/{tenant} prefix")
+
+
+@bp.get("/tenants")
+def list_tenants() -> Response:
+    """Every tenant with its paths and counts."""
+    _global_only()
+    return jsonify({"tenants": [_tenant_doc(t) for t in tenants().all()]})
+
+
+@bp.post("/tenants")
+def create_tenant() -> Response:
+    """Declare a tenant: ``{"name": "acme", "auth": "basic:user:token"}`` (auth optional)."""
+    _global_only()
+    body = _json_body()
+    unknown = set(body) - {"name", "auth"}
+    if unknown or not isinstance(body.get("name"), str):
+        raise InvalidValue('a tenant is {"name": "...", "auth": "basic:USER:TOKEN" (optional)}')
+    try:
+        auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
+    except ConfigError as exc:
+        raise InvalidValue(str(exc)) from None
+    state = tenants().create(body["name"], auth)
+    return jsonify(_tenant_doc(state)), 201
+
+
+@bp.delete("/tenants/<name>")
+def delete_tenant(name: str) -> Response:
+    """Remove a tenant and everything it holds."""
+    _global_only()
+    tenants().remove(name)
+    return jsonify({"deleted": name})
+
+
+@bp.get("/faults")
+def list_faults() -> Response:
+    """The tenant's active faults, with hit counts."""
+    return jsonify({"faults": [f.describe() for f in get_state().faults.list()]})
+
+
+@bp.post("/faults")
+def add_fault() -> Response:
+    """Register a fault: ``{"match": {...}, "action": {...}, "times": N, "probability": p}``."""
+    try:
+        fault = get_state().faults.add(_json_body())
+    except FaultError as exc:
+        raise InvalidValue(str(exc)) from None
+    return jsonify(fault.describe()), 201
+
+
+@bp.delete("/faults")
+def clear_faults() -> Response:
+    """Remove every fault of the tenant."""
+    get_state().faults.clear()
+    return jsonify({"cleared": True})
+
+
+@bp.delete("/faults/<int:fault_id>")
+def delete_fault(fault_id: int) -> Response:
+    """Remove one fault."""
+    if not get_state().faults.remove(fault_id):
+        raise NotFound(f"no fault {fault_id}")
+    return jsonify({"deleted": fault_id})

@@ -49,19 +49,13 @@ def check_credentials(auth: AuthConfig, profile: Profile) -> None:
         return
     header = request.headers.get("Authorization")
     scheme = "Basic" if auth.mode == "basic" else "Bearer"
-    if not header:
-        error = Unauthorized(
-            f"missing Authorization header; send {scheme} credentials "
-            "(the values printed when mockscim started)"
-        )
-    elif (auth.mode == "basic" and _basic_ok(header, auth)) or (
-        auth.mode == "bearer" and _bearer_ok(header, auth, profile)
+    if header and (
+        (auth.mode == "basic" and _basic_ok(header, auth))
+        or (auth.mode == "bearer" and _bearer_ok(header, auth, profile))
     ):
         return
+    if not header:
+        detail = f"missing Authorization header; send {scheme} credentials (the values printed when mockscim started)"
     else:
-        error = Unauthorized(
-            f"wrong credentials; this server expects {scheme} authentication with the "
-            "values printed when mockscim started"
-        )
-    error.challenge = f'{scheme} realm="{REALM}"'  # type: ignore[attr-defined]
-    raise error
+        detail = f"wrong credentials; this server expects {scheme} authentication with the values printed when mockscim started"
+    raise Unauthorized(detail, headers={"WWW-Authenticate": f'{scheme} realm="{REALM}"'})

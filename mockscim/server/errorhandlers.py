@@ -22,18 +22,12 @@ _HTTP_DETAILS = {
 }
 
 
-def _auth_headers(error: ScimError) -> dict[str, str]:
-    """401 responses carry the challenge the handler attached."""
-    challenge = getattr(error, "challenge", None)
-    return {"WWW-Authenticate": challenge} if challenge else {}
-
-
 def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug: bool) -> None:
     """Turn ScimError, HTTPException and anything unexpected into SCIM Error JSON."""
 
     @app.errorhandler(ScimError)
     def _scim(error: ScimError) -> Response:
-        return scim_response(error.to_dict(), error.status, _auth_headers(error))
+        return scim_response(error.to_dict(), error.status, error.headers)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

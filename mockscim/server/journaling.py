@@ -20,6 +20,7 @@ from mockscim.config import Settings
 from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
+from mockscim.errors import ScimError
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.classify import route_of
@@ -31,6 +32,7 @@ from mockscim.inspect.findings import inspect
 from mockscim.inspect.findings import path_warnings
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
+from mockscim.server import faulting
 from mockscim.server.auth import check_credentials
 from mockscim.server.middleware import RAW_PATH_KEY
 from mockscim.server.state import get_state
@@ -109,7 +111,7 @@ def _entry(response: Response, info: dict[str, Any], started: float) -> dict[str
     return {
         "at": g.mockscim_at,
         "duration_ms": round((monotonic() - started) * 1000, 3),
-        "request": {**envelope, "path": request.path, "scim_path": envelope["path"]},
+        "request": {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]},
         "response": {
             "status": response.status_code,
             "headers": mask_headers(dict(response.headers)),
@@ -119,6 +121,7 @@ def _entry(response: Response, info: dict[str, Any], started: float) -> dict[str
         "dialect": classification.dialect,
         "findings": [f.to_dict() for f in info["findings"]],
         "resource": _resource(classification, body),
+        "fault": faulting.fault_mark(),
     }
 
 
@@ -142,27 +145,37 @@ def install_hooks(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _start() -> None:
+        g.mockscim_at = isoformat(get_state().store.clock.now())  # may refuse an unknown tenant
         g.mockscim_started = monotonic()
-        g.mockscim_at = isoformat(get_state().store.clock.now())
 
     @app.before_request
     def _authenticate() -> None:
         # Everything under the SCIM base path needs credentials, unknown paths included, so a
         # wrong credential is always a 401 and never reveals which endpoints exist.
         if _is_scim(settings):
-            check_credentials(settings.auth, settings.profile)
+            check_credentials(get_state().credentials, settings.profile)
 
     @app.before_request
-    def _inspect() -> None:
+    def _inspect() -> Response | None:
         # Before the view runs: classification compares the body with the stored resource
         # as it was (a PUT that flips active is a deactivation, §7.2).
         if _is_scim(settings):
-            findings = inspection()["findings"]
+            info = inspection()
             if settings.strict:
-                _refuse_if_strict(findings)
+                _refuse_if_strict(info["findings"])
+            return faulting.before_view(
+                get_state(), info["classification"].operation, info["envelope"]["path"]
+            )
+        return None
 
     @app.after_request
     def _record(response: Response) -> Response:
         if _is_scim(settings) and "mockscim_started" in g:
-            get_state().journal.append(_entry(response, inspection(), g.mockscim_started))
+            try:
+                journal = get_state().journal
+            except ScimError:
+                return response  # no such tenant: there is no journal to record into
+            faulting.corrupt(response)
+            journal.append(_entry(response, inspection(), g.mockscim_started))
+            faulting.slow_down(response)
         return response

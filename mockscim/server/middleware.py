@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Callable
 from collections.abc import Iterable
 from typing import Any
@@ -26,3 +27,54 @@ class PathNormalizer:
             environ[RAW_PATH_KEY] = path
             environ["PATH_INFO"] = _SLASHES.sub("/", path)
         return self.app(environ, start_response)
+
+
+_TENANT_PATH = re.compile(r"^/t/([^/]+)(/.*)?$")
+
+
+class TenantDispatcher:
+    """Route ``/t/{tenant}/rest`` to the app as ``/rest`` with the tenant in the environ.
+
+    The prefix moves to SCRIPT_NAME, so URLs the app builds (``meta.location``) keep it.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], key: str):
+        self.app = app
+        self.key = key
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Strip and record the tenant prefix, then call the app."""
+        match = _TENANT_PATH.match(environ.get("PATH_INFO", ""))
+        if match:
+            environ[self.key] = match.group(1)
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + f"/t/{match.group(1)}"
+            environ["PATH_INFO"] = match.group(2) or "/"
+        return self.app(environ, start_response)
+
+
+CLOSE_KEY = "mockscim.close_connection"
+
+
+class ConnectionCloser:
+    """Close the client connection without any response when a fault asks for it.
+
+    Werkzeug's server exposes the socket as ``werkzeug.socket``; shutting it down makes the
+    server's write fail, which it treats as a dropped client (no traceback, no 500).
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Run the app; if it flagged the request, drop the connection instead of answering."""
+        result = self.app(environ, start_response)
+        sock = environ.get("werkzeug.socket")
+        if not environ.get(CLOSE_KEY) or sock is None:
+            return result
+        if hasattr(result, "close"):
+            result.close()
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # the client may already be gone
+        return []

@@ -30,7 +30,7 @@ def base_url() -> str:
     settings = get_state().settings
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    return request.host_url.rstrip("/") + settings.base_path
+    return request.url_root.rstrip("/") + settings.base_path  # url_root keeps /t/{tenant}
 
 
 def etag(version: int) -> str:

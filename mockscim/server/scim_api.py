@@ -166,7 +166,7 @@ def service_provider_config() -> Response:
     """GET /ServiceProviderConfig (RFC 7644 §4)."""
     state = get_state()
     caps = discovery.Capabilities(
-        state.settings.auth.mode, state.limits.max_count, state.settings.max_body_bytes
+        state.credentials.mode, state.limits.max_count, state.settings.max_body_bytes
     )
     return scim_response(discovery.service_provider_config(caps, base_url()))
 

@@ -98,7 +98,7 @@ def test_requests_are_listed_newest_first_and_filtered(admin, scim):
 def test_journal_entry_shape(admin, scim):
     scim.create_user("shape@example.com")
     entry = admin.get("/requests").json()["requests"][0]
-    assert set(entry) == {
+    keys = {
         "id",
         "at",
         "duration_ms",
@@ -108,7 +108,10 @@ def test_journal_entry_shape(admin, scim):
         "dialect",
         "findings",
         "resource",
+        "fault",
     }
+    assert set(entry) == keys
+    assert entry["fault"] is None
     assert set(entry["request"]) == {"method", "path", "scim_path", "query", "headers", "body"}
     assert entry["request"]["path"] == "/scim/v2/Users" and entry["request"]["scim_path"] == "/Users"
     assert entry["response"]["status"] == 201 and entry["response"]["body"]["userName"] == "shape@example.com"
