@@ -11,6 +11,7 @@ from mockscim import __version__
 
 # name -> "module:attribute" of a click command.
 COMMANDS = {
+    "run": "mockscim.commands.run:run",
     "serve": "mockscim.commands.serve:serve",
 }
 

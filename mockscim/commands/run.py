@@ -1,0 +1,201 @@
+"""``mockscim run``: play scenario files against the embedded mock or any SCIM server.
+
+Exit codes: 0 all passed, 1 a scenario failed, 2 bad usage or a bad scenario file,
+3 the target is unreachable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+
+from mockscim.runner import Credentials
+from mockscim.runner import Scenario
+from mockscim.runner import ScenarioResult
+from mockscim.runner import SelectionError
+from mockscim.runner import Target
+from mockscim.runner import TargetUnreachable
+from mockscim.runner import json_report
+from mockscim.runner import junit_xml
+from mockscim.runner import load_scenarios
+from mockscim.runner import run_scenario
+from mockscim.runner import scenario_report
+from mockscim.runner import select
+from mockscim.runner.client import CredentialsError
+from mockscim.runner.report import summary
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+
+
+class EmbeddedMock:
+    """mockscim in this process on a loopback port chosen by the OS, with fresh Basic credentials.
+
+    This is a composition root, so it may import the server (lazily: ``--base-url`` runs never
+    load Flask). The pytest plugin reuses it.
+    """
+
+    def __init__(self) -> None:
+        from mockscim.config import AuthConfig
+        from mockscim.config import Settings
+        from mockscim.server import create_app
+        from mockscim.server.serving import start_background
+
+        config = AuthConfig.generate()
+        self.app = create_app(Settings(port=0, auth=config))
+        settings = self.app.extensions["mockscim"].settings
+        self.server = start_background(self.app, settings.host, 0)
+        self.url = self.server.url
+        self.base_url = self.url + settings.base_path
+        self.auth = (config.user, config.token)
+        self.credentials = Credentials.parse(f"basic:{config.user}:{config.token}")
+
+    def reset(self) -> None:
+        """Forget every resource (an admin API ``POST /__admin/reset`` will replace this)."""
+        self.app.extensions["mockscim"].store.reset()
+
+    def target(self, timeout: float) -> Target:
+        """A runner Target for this server."""
+        return Target(self.base_url, self.credentials, timeout, label="embedded mockscim")
+
+    def stop(self) -> None:
+        """Shut the server down."""
+        self.server.stop()
+
+
+def _load(paths: tuple[Path, ...], keyword: str | None, dialect: str | None) -> list[Scenario]:
+    """Load and select scenarios; exit 2 on bad files, bad -k or an empty selection."""
+    from mockscim.library import library_root
+
+    roots = paths or (library_root(),)
+    scenarios, errors = load_scenarios(roots)
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise click.exceptions.Exit(EXIT_USAGE)
+    try:
+        chosen = select(scenarios, keyword, dialect)
+    except SelectionError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not chosen:
+        what = (
+            f"{len(scenarios)} scenario(s) found, none selected"
+            if scenarios
+            else "no *.scenario.yaml files found"
+        )
+        click.echo(f"error: {what} under {', '.join(map(str, roots))}", err=True)
+        raise click.exceptions.Exit(EXIT_USAGE)
+    return chosen
+
+
+def _echo_result(result: ScenarioResult) -> None:
+    """Print the scenario line (coloured PASS/FAIL) and, on failure, its details."""
+    text = scenario_report(result)
+    label, rest = text[:4], text[4:]
+    click.echo(click.style(label, fg="green" if result.passed else "red", bold=True) + rest)
+
+
+def _run_all(
+    scenarios: list[Scenario], target: Target, reset: Callable[[], None] | None, fail_fast: bool
+) -> list[ScenarioResult]:
+    """Run scenarios in order, resetting the embedded mock before each one."""
+    results = []
+    for scenario in scenarios:
+        if reset:
+            reset()
+        result = run_scenario(scenario, target)
+        _echo_result(result)
+        results.append(result)
+        if fail_fast and not result.passed:
+            click.echo("stopping at the first failing scenario (--fail-fast)", err=True)
+            break
+    return results
+
+
+def _write_reports(
+    results: list[ScenarioResult], target: Target, duration_ms: float, junit: Path | None, report: Path | None
+) -> None:
+    """Write --junit-xml and --json files."""
+    if junit:
+        junit.write_bytes(junit_xml(results, duration_ms))
+    if report:
+        document = json_report(results, target, duration_ms)
+        report.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _target(
+    base_url: str | None, auth_spec: str | None, timeout: float
+) -> tuple[Target | None, EmbeddedMock | None]:
+    """The external Target, or a started EmbeddedMock."""
+    if base_url is None:
+        if auth_spec:
+            raise click.UsageError("--auth needs --base-url (the embedded mock makes its own credentials)")
+        return None, EmbeddedMock()
+    if not base_url.startswith(("http://", "https://")):
+        raise click.UsageError(f"--base-url {base_url!r} must start with http:// or https://")
+    try:
+        credentials = Credentials.parse(auth_spec)
+    except CredentialsError as exc:
+        raise click.UsageError(str(exc)) from None
+    return Target(base_url, credentials, timeout, label="live server"), None
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--base-url", metavar="URL", help="SCIM base URL of a live server, e.g. https://host/scim/v2.")
+@click.option(
+    "--auth",
+    "auth_spec",
+    metavar="SPEC",
+    help="Credentials for --base-url: basic:USER:PASS, bearer:TOKEN or 'header:Name: value'.",
+)
+@click.option("-k", "keyword", metavar="EXPR", help="Select by name, file or tag: words with and/or/not.")
+@click.option(
+    "--dialect", type=click.Choice(["aiw", "oin"]), help="aiw (PUT) or oin (PATCH); neutral ones always run."
+)
+@click.option("--fail-fast", "-x", is_flag=True, help="Stop at the first failing scenario.")
+@click.option(
+    "--timeout",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Per-request timeout in seconds (Okta's is 60).",
+)
+@click.option(
+    "--junit-xml", "junit", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
+)
+@click.option(
+    "--json", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report here."
+)
+def run(
+    paths: tuple[Path, ...],
+    base_url: str | None,
+    auth_spec: str | None,
+    keyword: str | None,
+    dialect: str | None,
+    fail_fast: bool,
+    timeout: float,
+    junit: Path | None,
+    report: Path | None,
+) -> None:
+    """Run scenario files or folders (default: the built-in library) as Okta's SCIM client."""
+    scenarios = _load(paths, keyword, dialect)
+    target, embedded = _target(base_url, auth_spec, timeout)
+    target = target or embedded.target(timeout)  # type: ignore[union-attr]
+    click.echo(f"mockscim run: {len(scenarios)} scenario(s) against {target.base_url} ({target.label})")
+    started = time.perf_counter()
+    try:
+        results = _run_all(scenarios, target, embedded.reset if embedded else None, fail_fast)
+    except TargetUnreachable as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise click.exceptions.Exit(EXIT_UNREACHABLE) from None
+    finally:
+        if embedded:
+            embedded.stop()
+    duration_ms = (time.perf_counter() - started) * 1000
+    _write_reports(results, target, duration_ms, junit, report)
+    click.echo(summary(results, duration_ms, target.base_url))
+    raise click.exceptions.Exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)

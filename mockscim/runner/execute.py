@@ -1,0 +1,248 @@
+"""Run a scenario against a target: substitute, send, compare, save; stop after a failing step."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from dataclasses import replace
+from typing import Any
+
+from mockscim.runner import pointer
+from mockscim.runner.client import DEFAULT_TIMEOUT
+from mockscim.runner.client import Credentials
+from mockscim.runner.client import Exchange
+from mockscim.runner.client import Outgoing
+from mockscim.runner.client import ScimClient
+from mockscim.runner.client import encode_query
+from mockscim.runner.client import join_url
+from mockscim.runner.errors import UnknownVariable
+from mockscim.runner.matchers import Failure
+from mockscim.runner.matchers import evaluate
+from mockscim.runner.matchers import parse_body
+from mockscim.runner.model import Check
+from mockscim.runner.model import Expect
+from mockscim.runner.model import Save
+from mockscim.runner.model import Scenario
+from mockscim.runner.model import Step
+from mockscim.runner.pointer import MISSING
+from mockscim.runner.variables import as_text
+from mockscim.runner.variables import builtins
+from mockscim.runner.variables import substitute
+
+PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where scenarios run: the SCIM base URL, credentials and the per-request timeout."""
+
+    base_url: str
+    credentials: Credentials = field(default_factory=Credentials)
+    timeout: float = DEFAULT_TIMEOUT
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What happened in one step; ``exchange``/``expect`` are those of the last (or failing) iteration."""
+
+    name: str
+    status: str
+    line: int = 0
+    duration_ms: float = 0.0
+    iterations: int = 0
+    total_iterations: int = 1
+    failures: tuple[Failure, ...] = ()
+    exchange: Exchange | None = None
+    expect: Expect | None = None
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """The outcome of one scenario run."""
+
+    scenario: Scenario
+    steps: tuple[StepResult, ...]
+    duration_ms: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        """True when every step passed."""
+        return all(step.status == PASSED for step in self.steps)
+
+    @property
+    def failed_step(self) -> StepResult | None:
+        """The step that failed, if any."""
+        return next((step for step in self.steps if step.status == FAILED), None)
+
+
+def resolve_expect(expect: Expect, scope: dict[str, Any]) -> Expect:
+    """``expect`` with every ``${...}`` in header values, json and check operands substituted."""
+    return replace(
+        expect,
+        headers=tuple(replace(m, value=substitute(m.value, scope)) for m in expect.headers),
+        json=expect.json if expect.json is MISSING else substitute(expect.json, scope),
+        checks=tuple(
+            Check(c.pointer, tuple((op, substitute(v, scope)) for op, v in c.ops)) for c in expect.checks
+        ),
+    )
+
+
+def prepare(step: Step, scope: dict[str, Any], client: ScimClient) -> Outgoing:
+    """The substituted request: URL with Okta-encoded query, default headers merged, body."""
+    spec = step.request
+    url = join_url(client.base_url, as_text(substitute(spec.path, scope)))
+    query = encode_query(substitute(spec.query, scope))
+    if query:
+        url += ("&" if "?" in url else "?") + query
+    headers = client.default_headers(with_body=spec.has_body, auth=spec.auth != "none")
+    for name, value in substitute(spec.headers, scope).items():
+        if value is None:
+            headers.pop(name, None)
+        else:
+            headers[name] = as_text(value)
+    body = None
+    if spec.json is not MISSING:
+        # Compact UTF-8 JSON, as Okta's Jackson client writes it.
+        body = json.dumps(substitute(spec.json, scope), ensure_ascii=False, separators=(",", ":")).encode()
+    elif spec.body is not None:
+        body = as_text(substitute(spec.body, scope)).encode()
+    return Outgoing(spec.method, url, dict(headers), body)
+
+
+def save_values(
+    saves: tuple[Save, ...], exchange: Exchange, body: Any, variables: dict[str, Any]
+) -> list[Failure]:
+    """Store each saved value in ``variables``; a value that is not there is a failure."""
+    failures = []
+    for save in saves:
+        if save.source == "header":
+            header = exchange.header(save.where)
+            value = MISSING if header is None else header
+            missing = f"{save.name}: the response has no {save.where} header"
+        else:
+            value = pointer.resolve(body, save.where) if body is not None else MISSING
+            missing = f"{save.name}: {save.where or '(body)'} is not in the response body"
+        if value is MISSING:
+            failures.append(Failure("save", missing, save.where))
+        else:
+            variables[save.name] = value
+    return failures
+
+
+def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
+    """Loop variables per iteration: none, ``index`` (repeat) or ``index`` + ``item`` (foreach)."""
+    if step.loop is None:
+        return [{}]
+    if step.loop.items is None:
+        return [{"index": i} for i in range(1, step.loop.count + 1)]
+    return [{"index": i, "item": substitute(item, variables)} for i, item in enumerate(step.loop.items, 1)]
+
+
+def _iteration(
+    step: Step, scope: dict[str, Any], client: ScimClient
+) -> tuple[list[Failure], Exchange | None, Expect]:
+    """One request of a step and its failures."""
+    try:
+        outgoing = prepare(step, scope, client)
+        expect = resolve_expect(step.expect, scope)
+    except UnknownVariable as exc:
+        return [Failure("variables", str(exc))], None, step.expect
+    exchange = client.send(outgoing)
+    if exchange.error:
+        return [Failure("transport", exchange.error)], exchange, expect
+    body = parse_body(exchange.text)
+    failures = evaluate(expect, exchange, body)
+    return failures or save_values(step.saves, exchange, body, scope), exchange, expect
+
+
+def run_step(step: Step, client: ScimClient, variables: dict[str, Any]) -> StepResult:
+    """Run every iteration of a step until one fails; saved values land in ``variables``."""
+    started = time.perf_counter()
+    try:
+        bindings = _bindings(step, variables)
+    except UnknownVariable as exc:
+        return StepResult(step.name, FAILED, step.line, failures=(Failure("variables", str(exc)),))
+    failures: list[Failure] = []
+    exchange, expect, done = None, step.expect, 0
+    for binding in bindings:
+        scope = {**variables, **binding}
+        failures, exchange, expect = _iteration(step, scope, client)
+        variables.update({k: v for k, v in scope.items() if k not in binding})
+        done += 1
+        if failures:
+            break
+    return StepResult(
+        name=step.name,
+        status=FAILED if failures else PASSED,
+        line=step.line,
+        duration_ms=(time.perf_counter() - started) * 1000,
+        iterations=done,
+        total_iterations=len(bindings),
+        failures=tuple(failures),
+        exchange=exchange,
+        expect=expect,
+    )
+
+
+def scenario_variables(
+    scenario: Scenario, target: Target, rng: random.Random | None = None
+) -> dict[str, Any]:
+    """Built-ins for this run, then the scenario's ``vars`` in order."""
+    variables = builtins(target.base_url, rng)
+    for name, value in scenario.vars:
+        variables[name] = substitute(value, variables)
+    return variables
+
+
+def run_scenario(
+    scenario: Scenario,
+    target: Target,
+    *,
+    client: ScimClient | None = None,
+    rng: random.Random | None = None,
+    on_step: Callable[[StepResult], None] | None = None,
+) -> ScenarioResult:
+    """Run every step in order; after the first failing step the rest are skipped.
+
+    :raises TargetUnreachable: when no connection can be made to the target.
+    """
+    started = time.perf_counter()
+    own = client is None
+    client = client or ScimClient(target.base_url, target.credentials, timeout=target.timeout)
+    try:
+        results = _run_steps(scenario, target, client, rng, on_step)
+    finally:
+        if own:
+            client.close()
+    return ScenarioResult(scenario, tuple(results), (time.perf_counter() - started) * 1000)
+
+
+def _run_steps(
+    scenario: Scenario,
+    target: Target,
+    client: ScimClient,
+    rng: random.Random | None,
+    on_step: Callable[[StepResult], None] | None,
+) -> list[StepResult]:
+    """The step loop of ``run_scenario``."""
+    try:
+        variables = scenario_variables(scenario, target, rng)
+    except UnknownVariable as exc:
+        return [StepResult("vars", FAILED, failures=(Failure("variables", str(exc)),))]
+    results: list[StepResult] = []
+    for step in scenario.steps:
+        if results and results[-1].status != PASSED:
+            result = StepResult(
+                step.name, SKIPPED, step.line, total_iterations=step.loop.count if step.loop else 1
+            )
+        else:
+            result = run_step(step, client, variables)
+        results.append(result)
+        if on_step:
+            on_step(result)
+    return results

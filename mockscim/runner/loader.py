@@ -1,0 +1,187 @@
+"""Load ``*.scenario.yaml`` files: ``yaml.safe_load`` (no custom tags), schema validation,
+semantic checks, then the frozen model. Every problem reads ``file:line: $.path: message``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from mockscim.runner.errors import Problem
+from mockscim.runner.errors import ScenarioError
+from mockscim.runner.model import Check
+from mockscim.runner.model import Expect
+from mockscim.runner.model import HeaderMatcher
+from mockscim.runner.model import Loop
+from mockscim.runner.model import RequestSpec
+from mockscim.runner.model import Save
+from mockscim.runner.model import Scenario
+from mockscim.runner.model import Step
+from mockscim.runner.pointer import MISSING
+from mockscim.runner.semantics import semantic_problems
+from mockscim.runner.validation import schema_problems
+from mockscim.runner.yamlmap import LineMap
+from mockscim.runner.yamlmap import duplicate_keys
+from mockscim.runner.yamlmap import json_path
+
+PATTERN = "*.scenario.yaml"
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it lies below it, else as given."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def find_scenarios(paths: Iterable[Path]) -> list[Path]:
+    """Files as given (any name), folders searched recursively for ``*.scenario.yaml``."""
+    found: list[Path] = []
+    for path in paths:
+        found.extend(sorted(path.rglob(PATTERN)) if path.is_dir() else [path])
+    return found
+
+
+def _syntax_problem(exc: yaml.YAMLError, file: str, text: str) -> Problem:
+    """A YAML parse error as a Problem, with the usual fix for ``${...}`` in flow mappings."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark else 1
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+    source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    if "${" in source or "{" in source:
+        message += '; quote values that contain ${...}, e.g. path: "/Users/${user_id}"'
+    return Problem(file, line, "", message)
+
+
+def _parse(text: str, file: str) -> tuple[Any, LineMap]:
+    """YAML text -> (data, line map); raise ScenarioError on syntax errors or duplicate keys."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([_syntax_problem(exc, file, text)]) from None
+    duplicates = [
+        Problem(file, line, json_path(path), f"duplicate key {path[-1]!r}; YAML keeps only the last one")
+        for path, line in duplicate_keys(root)
+    ]
+    if duplicates:
+        raise ScenarioError(duplicates)
+    return data, LineMap(root)
+
+
+def load_text(text: str, file: str = "<string>", path: Path | None = None) -> Scenario:
+    """Validate scenario YAML text and build the model; raise ScenarioError listing every problem."""
+    data, lines = _parse(text, file)
+    if not isinstance(data, dict):
+        kind = "empty" if data is None else f"a {type(data).__name__}, not a mapping"
+        raise ScenarioError([Problem(file, 1, "$", f"the file is {kind}; a scenario needs name: and steps:")])
+    problems = schema_problems(data, lines, file)
+    if not problems:
+        problems = [
+            Problem(file, lines.line(where), json_path(where), message)
+            for where, message in semantic_problems(data)
+        ]
+    if problems:
+        raise ScenarioError(problems)
+    return build(data, path or Path(file), lines)
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Load one scenario file; raise ScenarioError (never a traceback) when it is wrong."""
+    path = Path(path)
+    file = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem(file, 1, "", f"cannot read the file: {exc}")]) from None
+    return load_text(text, file, path)
+
+
+def load_scenarios(paths: Iterable[Path]) -> tuple[list[Scenario], list[ScenarioError]]:
+    """Load every scenario under ``paths``; bad files are returned as errors, not raised."""
+    scenarios, errors = [], []
+    for path in find_scenarios(paths):
+        try:
+            scenarios.append(load_scenario(path))
+        except ScenarioError as exc:
+            errors.append(exc)
+    return scenarios, errors
+
+
+# -- model building (input is schema-valid and semantically checked) ---------------------
+
+
+def build(data: dict[str, Any], path: Path, lines: LineMap) -> Scenario:
+    """The Scenario model for a validated document."""
+    steps = tuple(_step(raw, lines.line(["steps", i])) for i, raw in enumerate(data["steps"]))
+    return Scenario(
+        name=data["name"],
+        steps=steps,
+        path=path,
+        description=data.get("description", ""),
+        tags=tuple(data.get("tags", ())),
+        vars=tuple(data.get("vars", {}).items()),
+    )
+
+
+def _step(raw: dict[str, Any], line: int) -> Step:
+    """One Step, with its loop."""
+    loop = None
+    if "repeat" in raw:
+        loop = Loop(count=raw["repeat"])
+    elif "foreach" in raw:
+        loop = Loop(count=len(raw["foreach"]), items=tuple(raw["foreach"]))
+    saves = tuple(_save(name, source) for name, source in raw.get("save", {}).items())
+    return Step(raw["name"], _request(raw["request"]), _expect(raw["expect"]), saves, loop, line)
+
+
+def _request(raw: dict[str, Any]) -> RequestSpec:
+    """The RequestSpec; the method is upper-cased."""
+    return RequestSpec(
+        method=raw["method"].upper(),
+        path=raw["path"],
+        query=dict(raw.get("query", {})),
+        headers=dict(raw.get("headers", {})),
+        json=raw.get("json", MISSING),
+        body=raw.get("body"),
+        auth=raw.get("auth", "default"),
+    )
+
+
+def _expect(raw: dict[str, Any]) -> Expect:
+    """The Expect; a plain header string means ``equals``."""
+    status = raw["status"]
+    headers = tuple(
+        HeaderMatcher(name, "equals", m)
+        if isinstance(m, str)
+        else HeaderMatcher(name, *next(iter(m.items())))
+        for name, m in raw.get("headers", {}).items()
+    )
+    checks = tuple(
+        Check(c["pointer"], tuple((op, v) for op, v in c.items() if op != "pointer"))
+        for c in raw.get("checks", [])
+    )
+    return Expect(
+        status=tuple(status) if isinstance(status, list) else (status,),
+        headers=headers,
+        json=raw.get("json", MISSING),
+        exact=raw.get("exact", False),
+        checks=checks,
+        schema=raw.get("schema"),
+        max_ms=raw.get("max_ms"),
+    )
+
+
+def _save(name: str, source: str | dict[str, str]) -> Save:
+    """A Save from ``/pointer``, ``{pointer: ...}`` or ``{header: ...}``."""
+    if isinstance(source, str):
+        return Save(name, "body", source)
+    kind, where = next(iter(source.items()))
+    return Save(name, "body" if kind == "pointer" else "header", where)

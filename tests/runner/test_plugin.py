@@ -1,0 +1,142 @@
+"""The pytest plugin, driven with pytester: scenario files as tests, options, fixtures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The outer environment must not point the inner runs somewhere else."""
+    monkeypatch.delenv("MOCKSCIM_BASE_URL", raising=False)
+    monkeypatch.delenv("MOCKSCIM_AUTH", raising=False)
+
+
+def _copy(pytester: pytest.Pytester, source: str, name: str) -> Path:
+    """Copy a data file into the inner test folder under ``name``."""
+    target = pytester.path / name
+    target.write_text((DATA / source).read_text())
+    return target
+
+
+def test_passing_scenario_is_a_passing_test(pytester):
+    _copy(pytester, "cli-pass.yaml", "connector.scenario.yaml")
+    result = pytester.runpytest("-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*connector.scenario.yaml::list users works PASSED*"])
+
+
+def test_failing_scenario_shows_the_runner_report(pytester):
+    _copy(pytester, "cli-fail.yaml", "fail.scenario.yaml")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*scenario: expects the wrong status*",
+            "FAIL  expects the wrong status  (fail.scenario.yaml)*",
+            "  FAIL  list users*",
+            "    at fail.scenario.yaml:4",
+            "*- status: expected 201, got 200 OK",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_bad_scenario_file_is_a_collection_error_with_file_and_line(pytester):
+    _copy(pytester, "bad-method.yaml", "bad.scenario.yaml")
+    result = pytester.runpytest()
+    result.assert_outcomes(errors=1)
+    # Plain text: fnmatch would read "[0]" as a character class.
+    assert (
+        "\nbad.scenario.yaml:5: $.steps[0].request.method: unknown HTTP method 'FETCH'" in result.stdout.str()
+    )
+
+
+def test_other_yaml_files_are_not_collected(pytester):
+    _copy(pytester, "cli-pass.yaml", "settings.yaml")
+    assert pytester.runpytest().ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_tags_are_keywords(pytester):
+    _copy(pytester, "cli-aiw.yaml", "aiw.scenario.yaml")
+    _copy(pytester, "cli-oin.yaml", "oin.scenario.yaml")
+    result = pytester.runpytest("-k", "not oin")
+    result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_base_url_option_runs_against_a_live_server(pytester, server, scim):
+    _copy(pytester, "cli-pass.yaml", "connector.scenario.yaml")
+    user, token = scim.session.auth
+    result = pytester.runpytest(
+        f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}"
+    )
+    result.assert_outcomes(passed=1)
+
+
+def test_environment_variables_select_the_target(pytester, monkeypatch, server):
+    _copy(pytester, "cli-pass.yaml", "connector.scenario.yaml")
+    monkeypatch.setenv("MOCKSCIM_BASE_URL", f"{server.url}/scim/v2")
+    monkeypatch.setenv("MOCKSCIM_AUTH", "bearer:wrong-token")
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*- status: expected 200, got 401 UNAUTHORIZED"])
+
+
+def test_bad_auth_option_is_a_usage_error(pytester):
+    result = pytester.runpytest("--mockscim-base-url=http://127.0.0.1:1", "--mockscim-auth=token:x")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*mockscim: auth 'token:x' is not valid*"])
+
+
+def test_unreachable_target_fails_with_a_hint(pytester, closed_port):
+    _copy(pytester, "cli-pass.yaml", "connector.scenario.yaml")
+    result = pytester.runpytest(f"--mockscim-base-url=http://127.0.0.1:{closed_port}/scim/v2")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"cannot connect to http://127.0.0.1:{closed_port}/scim/v2/Users*Check --base-url."]
+    )
+
+
+FIXTURE_TESTS = """
+def test_create(scim_client, mockscim_server):
+    assert mockscim_server.base_url == mockscim_server.url + "/scim/v2"
+    assert len(mockscim_server.auth) == 2
+    response = scim_client.post("/Users", {"userName": "a@example.com"})
+    assert response.status_code == 201, response.text
+    assert response.request.headers["User-Agent"] == "Okta SCIM Client 1.0.0"
+
+def test_reset_between_tests(scim_client, mockscim_base_url):
+    response = scim_client.get("/Users", query={"filter": 'userName eq "a@example.com"'})
+    assert response.json()["totalResults"] == 0
+
+def test_no_credentials(mockscim_server):
+    import requests
+    url = mockscim_server.base_url + "/Users"
+    assert requests.get(url, timeout=5).status_code == 401
+    assert requests.get(url, auth=mockscim_server.auth, timeout=5).status_code == 200
+"""
+
+
+def test_fixtures_for_hand_written_tests(pytester):
+    pytester.makepyfile(test_hand_written=FIXTURE_TESTS)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=3)
+
+
+def test_scenarios_and_fixtures_share_one_reset_server(pytester):
+    _copy(pytester, "cli-pass.yaml", "a.scenario.yaml")
+    test = "def test_empty(scim_client):\n    assert scim_client.get('/Users').json()['totalResults'] == 0\n"
+    pytester.makepyfile(test_after=test)
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=2)
+
+
+def test_junitxml_carries_the_report(pytester):
+    _copy(pytester, "cli-fail.yaml", "fail.scenario.yaml")
+    result = pytester.runpytest("--junitxml=out.xml")
+    result.assert_outcomes(failed=1)
+    assert "- status: expected 201, got 200 OK" in (pytester.path / "out.xml").read_text()

@@ -1,0 +1,126 @@
+"""${name} substitution, JSON Pointers and the built-in variables (pure functions, no HTTP)."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from mockscim.runner import UnknownVariable
+from mockscim.runner import pointer
+from mockscim.runner.variables import builtins
+from mockscim.runner.variables import substitute
+
+VARIABLES = {
+    "n": 3,
+    "flag": False,
+    "name": "Tina",
+    "ids": ["a", "b"],
+    "user": {"id": "u1", "emails": [{"value": "e"}]},
+}
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        ("${n}", 3),
+        ("${flag}", False),
+        ("${ids}", ["a", "b"]),
+        ("count=${n}", "count=3"),
+        ("on=${flag}", "on=false"),
+        ("${name} ${name}", "Tina Tina"),
+        ("${user.id}", "u1"),
+        ("${user.emails.0.value}", "e"),
+        ("ids=${ids}", 'ids=["a", "b"]'),
+        ("$${name}", "${name}"),
+        ("members[$ref eq 1]", "members[$ref eq 1]"),
+        ({"k": ["${n}", {"deep": "${name}"}]}, {"k": [3, {"deep": "Tina"}]}),
+        ({"${name}": 1}, {"${name}": 1}),
+        (7, 7),
+    ],
+    ids=[
+        "whole-int",
+        "whole-bool",
+        "whole-list",
+        "embedded-int",
+        "embedded-bool",
+        "twice",
+        "dotted",
+        "dotted-index",
+        "embedded-list",
+        "escape",
+        "dollar-ref-is-literal",
+        "nested",
+        "keys-literal",
+        "non-string",
+    ],
+)
+def test_substitution(template, expected):
+    assert substitute(template, VARIABLES) == expected
+
+
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("/Users/${user_id}", "unknown variable ${user_id}; known variables: flag, ids, n, name, user"),
+        ("${user.nope}", "unknown variable ${user.nope};"),
+        ("${ids.5}", "unknown variable ${ids.5};"),
+    ],
+)
+def test_unknown_variable_is_an_error_never_literal_text(template, message):
+    with pytest.raises(UnknownVariable) as caught:
+        substitute(template, VARIABLES)
+    assert str(caught.value).startswith(message)
+
+
+def test_builtins_are_okta_shaped():
+    values = builtins("http://h/scim/v2", random.Random(1))
+    assert re.fullmatch(r"00u[A-Za-z0-9]{17}", values["okta_user_id"])
+    assert re.fullmatch(r"[a-z0-9]{10}", values["unique"])
+    assert re.fullmatch(r"[a-z0-9]{8}", values["password"])
+    assert values["email"] == f"{values['given_name']}.{values['family_name']}.{values['unique']}@example.com"
+    assert values["base_url"] == "http://h/scim/v2"
+
+
+def test_builtins_differ_between_scenarios():
+    first, second = builtins("u"), builtins("u")
+    assert first["unique"] != second["unique"]
+    assert first["okta_user_id"] != second["okta_user_id"]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [("", []), ("/a", ["a"]), ("/a~1b/~0c/0", ["a/b", "~c", "0"]), ("/", [""])],
+)
+def test_pointer_parse(text, tokens):
+    assert pointer.parse(text) == tokens
+
+
+@pytest.mark.parametrize("text", ["a", "Resources.0", "/a~2"])
+def test_pointer_parse_rejects_non_pointers(text):
+    with pytest.raises(pointer.PointerError):
+        pointer.parse(text)
+
+
+DOC = {
+    "Resources": [{"id": "u1"}],
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "R&D"},
+    "a/b": 1,
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("", DOC),
+        ("/Resources/0/id", "u1"),
+        ("/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User/department", "R&D"),
+        ("/a~1b", 1),
+        ("/Resources/1", pointer.MISSING),
+        ("/Resources/01", pointer.MISSING),
+        ("/Resources/0/id/x", pointer.MISSING),
+    ],
+)
+def test_pointer_resolve(text, value):
+    assert pointer.resolve(DOC, text) == value
