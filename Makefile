@@ -19,7 +19,8 @@ $(BIN)/.installed-test: $(BIN)/.installed
 run: $(BIN)/.installed  ## start the mock SCIM server on 127.0.0.1:8080
 	$(BIN)/mockscim serve $(ARGS)
 
-test: $(BIN)/.installed-test  ## lint, then run the whole suite
+test: $(BIN)/.installed-test  ## lint, then run the whole suite (installs Chromium for the browser tests)
+	bash scripts/install-browser.sh
 	$(BIN)/ruff check mockscim tests
 	$(BIN)/python -m pytest $(ARGS)
 
@@ -30,6 +31,20 @@ lint: $(BIN)/.installed-test  ## ruff
 fmt: $(BIN)/.installed-test
 	$(BIN)/ruff check --fix mockscim tests
 	$(BIN)/ruff format mockscim tests
+
+.PHONY: bench bench-quick
+
+$(BIN)/.installed-bench: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(BIN)/.installed-bench  ## benchmarks (about 8 minutes): tables on stdout, JSON in benchmarks/results/
+	sh benchmarks/install-tools.sh
+	$(BIN)/python -m benchmarks.run $(ARGS)
+
+bench-quick: $(BIN)/.installed-bench  ## the same figures, smaller (under a minute)
+	sh benchmarks/install-tools.sh
+	$(BIN)/python -m benchmarks.run --quick $(ARGS)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

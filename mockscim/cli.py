@@ -11,8 +11,11 @@ from mockscim import __version__
 
 # name -> "module:attribute" of a click command.
 COMMANDS = {
+    "export": "mockscim.commands.export:export",
     "run": "mockscim.commands.run:run",
     "serve": "mockscim.commands.serve:serve",
+    "validate": "mockscim.commands.validate:validate",
+    "verify": "mockscim.commands.verify:verify",
 }
 
 

@@ -98,6 +98,8 @@ class Settings:
     max_tenants: int = 100
     rate_limit: float | None = None  # requests per second per tenant (--rate-limit 10/s)
     fault_seed: int | None = None
+    state_file: Path | None = None
+    state_sync: str = "batch"  # "request": written before each 2xx write is answered
 
     def validate(self) -> Settings:
         """Return self if consistent; raise ConfigError with what to change otherwise."""
@@ -119,6 +121,8 @@ class Settings:
         for name in limits:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if self.state_sync not in ("request", "batch"):
+            raise ConfigError(f"--state-sync {self.state_sync!r} must be 'request' or 'batch'")
         if self.tenant_mode not in ("dynamic", "static"):
             raise ConfigError(f"--tenant-mode {self.tenant_mode!r} must be 'dynamic' or 'static'")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):

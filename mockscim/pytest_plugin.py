@@ -2,7 +2,7 @@
 and offers fixtures for hand-written SCIM tests.
 
 Scenarios and fixtures target ``--mockscim-base-url`` / ``MOCKSCIM_BASE_URL`` (with
-``--mockscim-auth`` / ``MOCKSCIM_AUTH``) when given, else one embedded mockscim server per
+``--mockscim-auth`` / ``MOCKSCIM_AUTH`` and ``--mockscim-admin-url`` / ``MOCKSCIM_ADMIN_URL``) when given, else one embedded mockscim server per
 session on a loopback port, reset before each scenario and each test that uses it.
 At module level this imports only pytest and ``mockscim.runner``; the server is imported
 lazily when the embedded mock is first needed.
@@ -10,12 +10,18 @@ lazily when the embedded mock is first needed.
 
 from __future__ import annotations
 
+import itertools
 import os
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 from mockscim.runner import Credentials
 from mockscim.runner import RunnerError
@@ -32,17 +38,59 @@ from mockscim.runner import scenario_report
 SUFFIX = ".scenario.yaml"
 ENV_BASE_URL = "MOCKSCIM_BASE_URL"
 ENV_AUTH = "MOCKSCIM_AUTH"
+ENV_ADMIN_URL = "MOCKSCIM_ADMIN_URL"
+ENV_TENANTS = "MOCKSCIM_TENANTS"
+
+
+@dataclass(frozen=True)
+class IsolatedServer:
+    """What one test gets: the server root, its own SCIM base URL and admin URL, and credentials."""
+
+    url: str
+    base_url: str
+    admin_url: str | None
+    auth: tuple[str, str] | None
+    tenant: str | None
+
+
+def tenant_target(target: Target, name: str) -> Target:
+    """The same server seen through tenant ``name``: ``/t/{name}`` before the base path."""
+    parts = urlsplit(target.base_url)
+    root = f"{parts.scheme}://{parts.netloc}"
+    return replace(
+        target,
+        base_url=f"{root}/t/{name}{parts.path}",
+        admin_url=f"{root}/t/{name}/__admin",
+        label=f"{target.label}, tenant {name}",
+    )
 
 
 class MockscimState:
-    """Per-session state: the external target, or the lazily started embedded mock."""
+    """Per-session state: the external target, or the lazily started embedded mock.
 
-    def __init__(self, base_url: str | None, auth: str | None, timeout: float):
+    Each test gets its own tenant of the embedded mock (and of an external mockscim with
+    ``--mockscim-tenants``), so tests and xdist workers sharing one server never see each
+    other's data; the tenant is deleted when the test ends.
+    """
+
+    def __init__(
+        self,
+        base_url: str | None,
+        auth: str | None,
+        timeout: float,
+        admin_url: str | None = None,
+        tenants: bool = False,
+    ):
         self.timeout = timeout
+        self.tenants = tenants
         self.external = (
-            Target(base_url, Credentials.parse(auth), timeout, label="live server") if base_url else None
+            Target(base_url, Credentials.parse(auth), timeout, label="live server", admin_url=admin_url)
+            if base_url
+            else None
         )
         self._embedded: Any = None
+        self._names = itertools.count(1)
+        self._run = secrets.token_hex(3)
 
     def embedded(self) -> Any:
         """The session's embedded mockscim (an EmbeddedMock), started on first use."""
@@ -53,13 +101,28 @@ class MockscimState:
         return self._embedded
 
     def target(self) -> Target:
-        """Where scenarios run."""
+        """The session's target (not isolated)."""
         return self.external or self.embedded().target(self.timeout)
 
-    def reset(self) -> None:
-        """Empty the embedded mock (external servers are left alone)."""
-        if self.external is None:
-            self.embedded().reset()
+    def isolate(self) -> tuple[Target, str | None]:
+        """A target for one test: a fresh tenant, unless an external server is used without tenants."""
+        target = self.target()
+        if self.external is not None and not self.tenants:
+            return target, None
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        name = f"pytest-{self._run}-{worker}-{next(self._names)}"
+        return tenant_target(target, name), name
+
+    def release(self, target: Target, name: str | None) -> None:
+        """Delete a test's tenant (best effort: a leftover tenant only costs memory)."""
+        if name is None:
+            return
+        root = target.base_url.split(f"/t/{name}/", 1)[0]
+        headers = {target.credentials.header: target.credentials.value} if target.credentials.header else {}
+        try:
+            requests.delete(f"{root}/__admin/tenants/{name}", headers=headers, timeout=self.timeout)
+        except requests.RequestException:
+            pass
 
     def close(self) -> None:
         """Stop the embedded mock if it was started."""
@@ -87,7 +150,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"'header:Name: value' (env {ENV_AUTH}).",
     )
     group.addoption(
+        "--mockscim-admin-url",
+        metavar="URL",
+        help="mockscim admin API for scenarios that require mock-admin, with --mockscim-base-url "
+        f"(env {ENV_ADMIN_URL}); default: the base URL with /scim/v2 replaced by /__admin.",
+    )
+    group.addoption(
         "--mockscim-timeout", type=float, default=60.0, help="Per-request timeout in seconds (default 60)."
+    )
+    group.addoption(
+        "--mockscim-tenants",
+        action="store_true",
+        help="With --mockscim-base-url pointing at a mockscim server: give each test its own tenant "
+        f"(/t/NAME/...), so parallel runs (pytest -n) share one server safely (env {ENV_TENANTS}=1).",
     )
 
 
@@ -95,8 +170,11 @@ def pytest_configure(config: pytest.Config) -> None:
     """Read the options once; bad credentials are a usage error."""
     base_url = config.getoption("mockscim_base_url") or os.environ.get(ENV_BASE_URL) or None
     auth = config.getoption("mockscim_auth") or os.environ.get(ENV_AUTH) or None
+    admin_url = config.getoption("mockscim_admin_url") or os.environ.get(ENV_ADMIN_URL) or None
+    timeout = config.getoption("mockscim_timeout")
+    tenants = config.getoption("mockscim_tenants") or os.environ.get(ENV_TENANTS, "") in ("1", "true", "yes")
     try:
-        config.stash[STATE] = MockscimState(base_url, auth, config.getoption("mockscim_timeout"))
+        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants)
     except RunnerError as exc:
         raise pytest.UsageError(f"mockscim: {exc}") from None
 
@@ -136,12 +214,16 @@ class ScenarioItem(pytest.Item):
         self.extra_keyword_matches.update(scenario.tags)
 
     def runtest(self) -> None:
-        """Run the scenario against the session's target."""
+        """Run the scenario against the session's target; skip it when the target lacks a requirement."""
         state = self.config.stash[STATE]
-        target = state.target()
-        state.reset()
-        result = run_scenario(self.scenario, target)
-        if not result.passed:
+        target, tenant = state.isolate()
+        try:
+            result = run_scenario(self.scenario, target)
+        finally:
+            state.release(target, tenant)
+        if result.skip_reason is not None:
+            pytest.skip(f"{self.scenario.name}: {result.skip_reason}")
+        if result.failed:
             raise ScenarioFailed(result, scenario_report(result))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
@@ -156,26 +238,40 @@ class ScenarioItem(pytest.Item):
 
 
 @pytest.fixture
-def mockscim_server(pytestconfig: pytest.Config) -> Iterator[Any]:
-    """The embedded mockscim (``.url``, ``.base_url``, ``.auth`` = (user, password)), reset for this test."""
-    server = pytestconfig.stash[STATE].embedded()
-    server.reset()
-    yield server
+def mockscim_isolated(pytestconfig: pytest.Config) -> Iterator[IsolatedServer]:
+    """This test's own view of the target: its tenant's URLs and credentials (released afterwards)."""
+    state = pytestconfig.stash[STATE]
+    target, tenant = state.isolate()
+    root = target.base_url.split(f"/t/{tenant}/", 1)[0] if tenant else target.base_url
+    embedded = state.embedded() if state.external is None else None
+    yield IsolatedServer(
+        url=embedded.url if embedded else root,
+        base_url=target.base_url,
+        admin_url=target.admin_url,
+        auth=embedded.auth if embedded else None,
+        tenant=tenant,
+    )
+    state.release(target, tenant)
 
 
 @pytest.fixture
-def mockscim_base_url(request: pytest.FixtureRequest) -> str:
-    """The SCIM base URL under test: ``--mockscim-base-url`` or the embedded server's (reset)."""
-    state = request.config.stash[STATE]
-    if state.external is not None:
-        return state.external.base_url
-    return request.getfixturevalue("mockscim_server").base_url
+def mockscim_server(pytestconfig: pytest.Config, mockscim_isolated: IsolatedServer) -> IsolatedServer:
+    """The embedded mockscim as this test sees it (``.url``, ``.base_url``, ``.admin_url``,
+    ``.auth`` = (user, password)): a tenant of its own, empty at the start of the test."""
+    if pytestconfig.stash[STATE].external is not None:
+        pytest.skip("mockscim_server is the embedded mock; this run targets --mockscim-base-url")
+    return mockscim_isolated
+
+
+@pytest.fixture
+def mockscim_base_url(mockscim_isolated: IsolatedServer) -> str:
+    """The SCIM base URL under test: this test's tenant, or ``--mockscim-base-url``."""
+    return mockscim_isolated.base_url
 
 
 @pytest.fixture
 def scim_client(request: pytest.FixtureRequest, mockscim_base_url: str) -> Iterator[ScimClient]:
     """A requests-based client that sends Okta's headers and credentials to the base URL under test."""
     state = request.config.stash[STATE]
-    target = state.target()
-    with ScimClient(mockscim_base_url, target.credentials, timeout=state.timeout) as client:
+    with ScimClient(mockscim_base_url, state.target().credentials, timeout=state.timeout) as client:
         yield client

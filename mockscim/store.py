@@ -75,10 +75,25 @@ class InMemoryStore:
         self._lock = threading.RLock()
         self.reset()
 
+    @property
+    def lock(self) -> Any:
+        """The store's re-entrant lock: hold it to make several steps atomic with the store's."""
+        return self._lock
+
     # -- lifecycle -----------------------------------------------------------------------
+    @property
+    def generation(self) -> int:
+        """A counter that grows with every change, so persistence can tell stale snapshots."""
+        return getattr(self, "_generation", 0)
+
+    def _changed(self) -> None:
+        """Count one change (called with the lock held)."""
+        self._generation = self.generation + 1
+
     def reset(self) -> None:
         """Drop every resource and index."""
         with self._lock:
+            self._changed()
             self._data: dict[str, dict[str, Record]] = {name: {} for name in RESOURCE_TYPES}
             self._user_names: dict[str, str] = {}
             self._group_names: dict[str, set[str]] = {}
@@ -109,7 +124,9 @@ class InMemoryStore:
                 start = search.start_index - 1
                 return len(ordered), ordered[start : start + search.count]
             total = len(matches) if isinstance(matches, list) else len(self._data[rtype])
-            page = islice(matches, search.start_index - 1, search.start_index - 1 + search.count)
+            # islice takes indexes up to sys.maxsize only; a page past the end is empty anyway.
+            start = min(search.start_index - 1, total)
+            page = islice(matches, start, start + search.count)
             return total, [self._view(rtype, r) for r in page]
 
     def _matches(self, rtype: str, expr: Expr | None) -> Any:
@@ -170,6 +187,7 @@ class InMemoryStore:
             record["_seq"] = self._next_seq()
             self._insert(rtype, record)
             self._set_password(rtype, rid, password, now)
+            self._changed()
             return self._view(rtype, record)
 
     def replace(
@@ -193,6 +211,7 @@ class InMemoryStore:
             self._unindex(rtype, current)
             self._insert(rtype, record)  # Same key: the dict keeps the creation order.
             self._set_password(rtype, rid, password, now)
+            self._changed()
             return self._view(rtype, record)
 
     def modify(self, rtype: str, rid: str, change: Mutator, *, version: int | None = None) -> Record:
@@ -211,6 +230,7 @@ class InMemoryStore:
             self._check_version(current, version)
             self._unindex(rtype, current)
             del self._data[rtype][rid]
+            self._changed()
             self._passwords.pop(rid, None)
             self._drop_memberships(rid)
 
@@ -230,6 +250,11 @@ class InMemoryStore:
                 "users": [strip(r) for r in self._data["User"].values()],
                 "groups": [strip(r) for r in self._data["Group"].values()],
             }
+
+    def versioned_snapshot(self) -> tuple[int, dict[str, Any]]:
+        """A snapshot and the generation it reflects, taken atomically."""
+        with self._lock:
+            return self.generation, self.snapshot()
 
     def restore(self, snapshot: dict[str, Any]) -> None:
         """Replace all state with a snapshot taken by ``snapshot``; refuse foreign data."""

@@ -1,7 +1,7 @@
 """``mockscim run``: play scenario files against the embedded mock or any SCIM server.
 
-Exit codes: 0 all passed, 1 a scenario failed, 2 bad usage or a bad scenario file,
-3 the target is unreachable.
+Exit codes: 0 nothing failed (skipped scenarios do not fail a run), 1 a scenario failed,
+2 bad usage or a bad scenario file, 3 the target is unreachable.
 """
 
 from __future__ import annotations
@@ -50,16 +50,26 @@ class EmbeddedMock:
         self.server = start_background(self.app, settings.host, 0)
         self.url = self.server.url
         self.base_url = self.url + settings.base_path
+        self.admin_url = self.url + "/__admin"
         self.auth = (config.user, config.token)
         self.credentials = Credentials.parse(f"basic:{config.user}:{config.token}")
 
     def reset(self) -> None:
-        """Forget every resource (an admin API ``POST /__admin/reset`` will replace this)."""
-        self.app.extensions["mockscim"].store.reset()
+        """Empty the default tenant: resources, journal and faults, so nothing leaks between scenarios.
+
+        In-process (like ``POST /__admin/reset`` plus ``DELETE /__admin/faults``) to save two
+        requests per scenario.
+        """
+        state = self.app.extensions["mockscim"]
+        state.store.reset()
+        state.journal.clear()
+        state.faults.clear()
 
     def target(self, timeout: float) -> Target:
-        """A runner Target for this server."""
-        return Target(self.base_url, self.credentials, timeout, label="embedded mockscim")
+        """A runner Target for this server, with its admin API for ``mock:`` steps."""
+        return Target(
+            self.base_url, self.credentials, timeout, label="embedded mockscim", admin_url=self.admin_url
+        )
 
     def stop(self) -> None:
         """Shut the server down."""
@@ -95,7 +105,8 @@ def _echo_result(result: ScenarioResult) -> None:
     """Print the scenario line (coloured PASS/FAIL) and, on failure, its details."""
     text = scenario_report(result)
     label, rest = text[:4], text[4:]
-    click.echo(click.style(label, fg="green" if result.passed else "red", bold=True) + rest)
+    colour = {"passed": "green", "failed": "red", "skipped": "yellow"}[result.status]
+    click.echo(click.style(label, fg=colour, bold=True) + rest)
 
 
 def _run_all(
@@ -109,7 +120,7 @@ def _run_all(
         result = run_scenario(scenario, target)
         _echo_result(result)
         results.append(result)
-        if fail_fast and not result.passed:
+        if fail_fast and result.failed:
             click.echo("stopping at the first failing scenario (--fail-fast)", err=True)
             break
     return results
@@ -127,20 +138,22 @@ def _write_reports(
 
 
 def _target(
-    base_url: str | None, auth_spec: str | None, timeout: float
+    base_url: str | None, auth_spec: str | None, timeout: float, admin_url: str | None = None
 ) -> tuple[Target | None, EmbeddedMock | None]:
     """The external Target, or a started EmbeddedMock."""
     if base_url is None:
-        if auth_spec:
-            raise click.UsageError("--auth needs --base-url (the embedded mock makes its own credentials)")
+        for given, option in ((auth_spec, "--auth"), (admin_url, "--admin-url")):
+            if given:
+                raise click.UsageError(f"{option} needs --base-url (the embedded mock has its own)")
         return None, EmbeddedMock()
-    if not base_url.startswith(("http://", "https://")):
-        raise click.UsageError(f"--base-url {base_url!r} must start with http:// or https://")
+    for url, option in ((base_url, "--base-url"), (admin_url, "--admin-url")):
+        if url is not None and not url.startswith(("http://", "https://")):
+            raise click.UsageError(f"{option} {url!r} must start with http:// or https://")
     try:
         credentials = Credentials.parse(auth_spec)
     except CredentialsError as exc:
         raise click.UsageError(str(exc)) from None
-    return Target(base_url, credentials, timeout, label="live server"), None
+    return Target(base_url, credentials, timeout, label="live server", admin_url=admin_url), None
 
 
 @click.command()
@@ -151,6 +164,12 @@ def _target(
     "auth_spec",
     metavar="SPEC",
     help="Credentials for --base-url: basic:USER:PASS, bearer:TOKEN or 'header:Name: value'.",
+)
+@click.option(
+    "--admin-url",
+    metavar="URL",
+    help="mockscim admin API for scenarios that require mock-admin "
+    "(default: --base-url with /scim/v2 replaced by /__admin).",
 )
 @click.option("-k", "keyword", metavar="EXPR", help="Select by name, file or tag: words with and/or/not.")
 @click.option(
@@ -174,6 +193,7 @@ def run(
     paths: tuple[Path, ...],
     base_url: str | None,
     auth_spec: str | None,
+    admin_url: str | None,
     keyword: str | None,
     dialect: str | None,
     fail_fast: bool,
@@ -183,7 +203,7 @@ def run(
 ) -> None:
     """Run scenario files or folders (default: the built-in library) as Okta's SCIM client."""
     scenarios = _load(paths, keyword, dialect)
-    target, embedded = _target(base_url, auth_spec, timeout)
+    target, embedded = _target(base_url, auth_spec, timeout, admin_url)
     target = target or embedded.target(timeout)  # type: ignore[union-attr]
     click.echo(f"mockscim run: {len(scenarios)} scenario(s) against {target.base_url} ({target.label})")
     started = time.perf_counter()
@@ -198,4 +218,4 @@ def run(
     duration_ms = (time.perf_counter() - started) * 1000
     _write_reports(results, target, duration_ms, junit, report)
     click.echo(summary(results, duration_ms, target.base_url))
-    raise click.exceptions.Exit(EXIT_OK if all(r.passed for r in results) else EXIT_FAILED)
+    raise click.exceptions.Exit(EXIT_FAILED if any(r.failed for r in results) else EXIT_OK)

@@ -162,6 +162,18 @@ def banner(settings: Settings, url: str) -> str:
     help="YAML file declaring tenants: {tenants: {NAME: {auth: SPEC}}}.",
 )
 @click.option("--max-tenants", default=100, show_default=True, type=int, help="Tenants besides the default.")
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep users and groups in this file across restarts (atomic writes; never overwrites a foreign file).",
+)
+@click.option(
+    "--state-sync",
+    type=click.Choice(["batch", "request"]),
+    default="batch",
+    show_default=True,
+    help="request: written before each successful write is answered; batch: at most once a second.",
+)
 @click.option("--debug", is_flag=True, help="Include exception text in 500 responses.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
 def serve(
@@ -185,6 +197,9 @@ def serve(
     try:
         options["rate_limit"] = parse_rate(rate_spec) if rate_spec else None
         options["tenants"] = read_tenants(tenants_file) if tenants_file else ()
+        if options.get("state_file") and not options.get("journal_file"):
+            # The journal survives restarts with the state: it goes next to the state file.
+            options["journal_file"] = options["state_file"].with_name(options["state_file"].name + ".journal.jsonl")
         profile = replace(PROFILES[profile_name], patch_returns_resource=patch_response == "resource")
         auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
         settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()
@@ -200,6 +215,9 @@ def serve(
         click.echo("\nStopped.", err=True)
     finally:
         server.server_close()
+        state_file = app.extensions.get("mockscim.state_file")
+        if state_file is not None:
+            state_file.stop()  # write what the batch writer has not written yet
 
 
 def read_document(path: Path) -> Any:

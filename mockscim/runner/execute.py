@@ -12,6 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from mockscim.runner import pointer
+from mockscim.runner.admin import MockAdmin
+from mockscim.runner.admin import derive_admin_url
 from mockscim.runner.client import DEFAULT_TIMEOUT
 from mockscim.runner.client import Credentials
 from mockscim.runner.client import Exchange
@@ -23,6 +25,7 @@ from mockscim.runner.errors import UnknownVariable
 from mockscim.runner.matchers import Failure
 from mockscim.runner.matchers import evaluate
 from mockscim.runner.matchers import parse_body
+from mockscim.runner.model import MOCK_ADMIN
 from mockscim.runner.model import Check
 from mockscim.runner.model import Expect
 from mockscim.runner.model import Save
@@ -38,12 +41,16 @@ PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
 @dataclass(frozen=True)
 class Target:
-    """Where scenarios run: the SCIM base URL, credentials and the per-request timeout."""
+    """Where scenarios run: the SCIM base URL, credentials and the per-request timeout.
+
+    ``admin_url`` is mockscim's admin API for ``mock:`` steps; None derives it from the base URL.
+    """
 
     base_url: str
     credentials: Credentials = field(default_factory=Credentials)
     timeout: float = DEFAULT_TIMEOUT
     label: str = ""
+    admin_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,11 +75,24 @@ class ScenarioResult:
     scenario: Scenario
     steps: tuple[StepResult, ...]
     duration_ms: float = 0.0
+    skip_reason: str | None = None
 
     @property
     def passed(self) -> bool:
         """True when every step passed."""
-        return all(step.status == PASSED for step in self.steps)
+        return self.skip_reason is None and all(step.status == PASSED for step in self.steps)
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed``, or ``skipped`` (the target lacks something the scenario requires)."""
+        if self.skip_reason is not None:
+            return SKIPPED
+        return PASSED if self.passed else FAILED
+
+    @property
+    def failed(self) -> bool:
+        """True when a step failed (a skipped scenario has not failed)."""
+        return self.status == FAILED
 
     @property
     def failed_step(self) -> StepResult | None:
@@ -144,9 +164,16 @@ def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _iteration(
-    step: Step, scope: dict[str, Any], client: ScimClient
-) -> tuple[list[Failure], Exchange | None, Expect]:
-    """One request of a step and its failures."""
+    step: Step, scope: dict[str, Any], client: ScimClient, admin: MockAdmin | None = None
+) -> tuple[list[Failure], Exchange | None, Expect | None]:
+    """One request of a step (or the admin calls of a ``mock:`` step) and its failures."""
+    if step.mock is not None:
+        if admin is None:  # the loader requires mock-admin, so only direct model users get here
+            return [Failure("admin", "a mock: step needs a scenario with requires: [mock-admin]")], None, None
+        try:
+            return *admin.apply(step.mock, scope), None
+        except UnknownVariable as exc:
+            return [Failure("variables", str(exc))], None, None
     try:
         outgoing = prepare(step, scope, client)
         expect = resolve_expect(step.expect, scope)
@@ -160,7 +187,9 @@ def _iteration(
     return failures or save_values(step.saves, exchange, body, scope), exchange, expect
 
 
-def run_step(step: Step, client: ScimClient, variables: dict[str, Any]) -> StepResult:
+def run_step(
+    step: Step, client: ScimClient, variables: dict[str, Any], admin: MockAdmin | None = None
+) -> StepResult:
     """Run every iteration of a step until one fails; saved values land in ``variables``."""
     started = time.perf_counter()
     try:
@@ -171,7 +200,7 @@ def run_step(step: Step, client: ScimClient, variables: dict[str, Any]) -> StepR
     exchange, expect, done = None, step.expect, 0
     for binding in bindings:
         scope = {**variables, **binding}
-        failures, exchange, expect = _iteration(step, scope, client)
+        failures, exchange, expect = _iteration(step, scope, client, admin)
         variables.update({k: v for k, v in scope.items() if k not in binding})
         done += 1
         if failures:
@@ -209,17 +238,53 @@ def run_scenario(
 ) -> ScenarioResult:
     """Run every step in order; after the first failing step the rest are skipped.
 
+    A ``requires: [mock-admin]`` scenario is skipped (``skip_reason`` set, only the probe sent) when
+    the target has no mockscim admin API; faults it added are removed when it ends.
+
     :raises TargetUnreachable: when no connection can be made to the target.
     """
     started = time.perf_counter()
+    admin, reason = _admin(scenario, target)
+    if reason is not None:
+        return skipped(scenario, reason)
     own = client is None
     client = client or ScimClient(target.base_url, target.credentials, timeout=target.timeout)
     try:
-        results = _run_steps(scenario, target, client, rng, on_step)
+        results = _run_steps(scenario, target, client, rng, on_step, admin)
     finally:
         if own:
             client.close()
+        if admin is not None:
+            admin.clean_up()
+            admin.close()
     return ScenarioResult(scenario, tuple(results), (time.perf_counter() - started) * 1000)
+
+
+def _admin(scenario: Scenario, target: Target) -> tuple[MockAdmin | None, str | None]:
+    """The admin client a ``requires: [mock-admin]`` scenario needs, or why it must be skipped."""
+    if MOCK_ADMIN not in scenario.requires:
+        return None, None
+    url = target.admin_url or derive_admin_url(target.base_url)
+    if url is None:
+        return None, (
+            f"requires mock-admin, and no admin URL can be derived from {target.base_url} "
+            "(it does not end in /scim/v2); give --admin-url"
+        )
+    admin = MockAdmin(url, target.credentials, target.timeout)
+    reason = admin.unavailable()
+    if reason is not None:
+        admin.close()
+        return None, f"requires mock-admin: {reason}"
+    return admin, None
+
+
+def skipped(scenario: Scenario, reason: str) -> ScenarioResult:
+    """A scenario that did not run: every step skipped, with the reason."""
+    steps = tuple(
+        StepResult(step.name, SKIPPED, step.line, total_iterations=step.loop.count if step.loop else 1)
+        for step in scenario.steps
+    )
+    return ScenarioResult(scenario, steps, skip_reason=reason)
 
 
 def _run_steps(
@@ -228,6 +293,7 @@ def _run_steps(
     client: ScimClient,
     rng: random.Random | None,
     on_step: Callable[[StepResult], None] | None,
+    admin: MockAdmin | None = None,
 ) -> list[StepResult]:
     """The step loop of ``run_scenario``."""
     try:
@@ -241,7 +307,7 @@ def _run_steps(
                 step.name, SKIPPED, step.line, total_iterations=step.loop.count if step.loop else 1
             )
         else:
-            result = run_step(step, client, variables)
+            result = run_step(step, client, variables, admin)
         results.append(result)
         if on_step:
             on_step(result)

@@ -16,6 +16,7 @@ from mockscim.runner.model import Check
 from mockscim.runner.model import Expect
 from mockscim.runner.model import HeaderMatcher
 from mockscim.runner.model import Loop
+from mockscim.runner.model import MockSpec
 from mockscim.runner.model import RequestSpec
 from mockscim.runner.model import Save
 from mockscim.runner.model import Scenario
@@ -128,18 +129,30 @@ def build(data: dict[str, Any], path: Path, lines: LineMap) -> Scenario:
         description=data.get("description", ""),
         tags=tuple(data.get("tags", ())),
         vars=tuple(data.get("vars", {}).items()),
+        requires=tuple(data.get("requires", ())),
     )
 
 
 def _step(raw: dict[str, Any], line: int) -> Step:
-    """One Step, with its loop."""
+    """One Step, with its loop and ``okta`` flag; a ``mock:`` step has no request or expect."""
+    if "mock" in raw:
+        mock = MockSpec(reset=raw["mock"].get("reset", False), faults=tuple(raw["mock"].get("faults", ())))
+        return Step(raw["name"], None, None, line=line, mock=mock)
     loop = None
     if "repeat" in raw:
         loop = Loop(count=raw["repeat"])
     elif "foreach" in raw:
         loop = Loop(count=len(raw["foreach"]), items=tuple(raw["foreach"]))
     saves = tuple(_save(name, source) for name, source in raw.get("save", {}).items())
-    return Step(raw["name"], _request(raw["request"]), _expect(raw["expect"]), saves, loop, line)
+    return Step(
+        raw["name"],
+        _request(raw["request"]),
+        _expect(raw["expect"]),
+        saves,
+        loop,
+        line,
+        okta=raw.get("okta", True),
+    )
 
 
 def _request(raw: dict[str, Any]) -> RequestSpec:

@@ -14,6 +14,9 @@ from typing import Any
 from mockscim.runner.pointer import MISSING
 
 DIALECTS = ("aiw", "oin")
+# What a scenario may declare under ``requires:``; a target without it skips the scenario.
+MOCK_ADMIN = "mock-admin"
+REQUIREMENTS = (MOCK_ADMIN,)
 
 
 @dataclass(frozen=True)
@@ -82,15 +85,33 @@ class Loop:
 
 
 @dataclass(frozen=True)
+class MockSpec:
+    """A ``mock:`` step: configure a mockscim target through its admin API (no SCIM request).
+
+    ``faults`` keep their raw JSON-like form (with ``${...}`` references): mockscim validates
+    them, so the runner never duplicates the server's fault model.
+    """
+
+    reset: bool = False
+    faults: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
 class Step:
-    """One request and what its response must satisfy."""
+    """One request and what its response must satisfy, or (``mock`` set) one admin-API change.
+
+    ``okta`` is False for a request Okta itself never sends in the flow (a check or a setup by
+    the harness): ``mockscim run`` sends it like any step, ``mockscim verify`` leaves it out.
+    """
 
     name: str
-    request: RequestSpec
-    expect: Expect
+    request: RequestSpec | None
+    expect: Expect | None
     saves: tuple[Save, ...] = ()
     loop: Loop | None = None
     line: int = 0
+    mock: MockSpec | None = None
+    okta: bool = True
 
 
 @dataclass(frozen=True)
@@ -104,6 +125,7 @@ class Scenario:
     tags: tuple[str, ...] = ()
     vars: tuple[tuple[str, Any], ...] = ()
     line: int = 1
+    requires: tuple[str, ...] = ()
 
     @property
     def dialect(self) -> str | None:

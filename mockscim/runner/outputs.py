@@ -3,8 +3,8 @@
 JSON report shape (``"format": "mockscim-run/1"``; documented in docs/scenario-format.md)::
 
     {"format": "mockscim-run/1", "target": {"base_url": ..., "label": ...},
-     "summary": {"total": n, "passed": n, "failed": n, "duration_ms": x},
-     "scenarios": [{"name", "file", "tags", "dialect", "status", "duration_ms",
+     "summary": {"total": n, "passed": n, "failed": n, "skipped": n, "duration_ms": x},
+     "scenarios": [{"name", "file", "tags", "dialect", "status", "skip_reason", "duration_ms",
                     "steps": [{"name", "line", "status", "duration_ms", "iterations",
                                "total_iterations", "failures": [{"kind", "message", "pointer"}],
                                "request": {...} | null, "response": {...} | null}]}]}
@@ -24,6 +24,7 @@ from mockscim.runner.execute import ScenarioResult
 from mockscim.runner.execute import StepResult
 from mockscim.runner.execute import Target
 from mockscim.runner.loader import display_path
+from mockscim.runner.report import counts
 from mockscim.runner.report import failure_lines
 from mockscim.runner.report import scenario_report
 
@@ -70,23 +71,18 @@ def _step(step: StepResult) -> dict[str, Any]:
 
 def json_report(results: Sequence[ScenarioResult], target: Target, duration_ms: float) -> dict[str, Any]:
     """The whole run as a JSON-ready dict (shape in the module docstring)."""
-    passed = sum(1 for r in results if r.passed)
     return {
         "format": FORMAT,
         "target": {"base_url": target.base_url, "label": target.label},
-        "summary": {
-            "total": len(results),
-            "passed": passed,
-            "failed": len(results) - passed,
-            "duration_ms": round(duration_ms, 1),
-        },
+        "summary": {"total": len(results), **counts(results), "duration_ms": round(duration_ms, 1)},
         "scenarios": [
             {
                 "name": r.scenario.name,
                 "file": display_path(r.scenario.path),
                 "tags": list(r.scenario.tags),
                 "dialect": r.scenario.dialect,
-                "status": "passed" if r.passed else "failed",
+                "status": r.status,
+                "skip_reason": r.skip_reason,
                 "duration_ms": round(r.duration_ms, 1),
                 "steps": [_step(step) for step in r.steps],
             }
@@ -97,14 +93,16 @@ def json_report(results: Sequence[ScenarioResult], target: Target, duration_ms: 
 
 def junit_xml(results: Sequence[ScenarioResult], duration_ms: float, suite: str = "mockscim") -> bytes:
     """A JUnit XML document: one testcase per scenario, the report text in each failure."""
-    counts = {
+    tally = counts(results)
+    attributes = {
         "tests": str(len(results)),
-        "failures": str(sum(1 for r in results if not r.passed)),
+        "failures": str(tally["failed"]),
         "errors": "0",
+        "skipped": str(tally["skipped"]),
         "time": f"{duration_ms / 1000:.3f}",
     }
-    root = ET.Element("testsuites", counts)
-    testsuite = ET.SubElement(root, "testsuite", {"name": suite, **counts})
+    root = ET.Element("testsuites", attributes)
+    testsuite = ET.SubElement(root, "testsuite", {"name": suite, **attributes})
     for result in results:
         case = ET.SubElement(
             testsuite,
@@ -113,7 +111,9 @@ def junit_xml(results: Sequence[ScenarioResult], duration_ms: float, suite: str 
             name=result.scenario.name,
             time=f"{result.duration_ms / 1000:.3f}",
         )
-        if not result.passed:
+        if result.skip_reason is not None:
+            ET.SubElement(case, "skipped", message=result.skip_reason)
+        elif result.failed:
             failure = ET.SubElement(case, "failure", message="; ".join(failure_lines(result))[:500])
             failure.set("type", "ScenarioFailed")
             failure.text = scenario_report(result)

@@ -44,11 +44,11 @@ def _ms(value: float) -> str:
 
 
 def scenario_line(result: ScenarioResult) -> str:
-    """``PASS  name  file  12 ms``: the one line per scenario."""
-    label = "PASS" if result.passed else "FAIL"
-    return (
-        f"{label}  {result.scenario.name}  ({display_path(result.scenario.path)})  {_ms(result.duration_ms)}"
-    )
+    """``PASS  name  (file)  12 ms``, or ``SKIP  name  (file)  reason``: the one line per scenario."""
+    where = f"{LABELS[result.status]}  {result.scenario.name}  ({display_path(result.scenario.path)})"
+    if result.skip_reason is not None:
+        return f"{where}  skipped: {result.skip_reason}"
+    return f"{where}  {_ms(result.duration_ms)}"
 
 
 def step_line(step: StepResult) -> str:
@@ -113,7 +113,8 @@ def failure_text(result: ScenarioResult, step: StepResult) -> str:
         title += f", iteration {step.iterations} of {step.total_iterations}"
     parts = [title]
     if step.exchange is not None:
-        parts.append(_section("request", request_text(step.exchange)))
+        label = "admin request" if step.expect is None else "request"
+        parts.append(_section(label, request_text(step.exchange)))
     if step.expect is not None:
         parts.append(_section("expected", expected_text(step.expect)))
     if step.exchange is not None:
@@ -135,12 +136,19 @@ def scenario_report(result: ScenarioResult) -> str:
     return "\n".join(lines)
 
 
+def counts(results: Sequence[ScenarioResult]) -> dict[str, int]:
+    """How many scenarios passed, failed and were skipped."""
+    statuses = [r.status for r in results]
+    return {status: statuses.count(status) for status in ("passed", "failed", "skipped")}
+
+
 def summary(results: Sequence[ScenarioResult], duration_ms: float, target: str = "") -> str:
-    """``2 passed, 1 failed in 0.31 s against URL``."""
-    failed = sum(1 for r in results if not r.passed)
-    counts = [f"{len(results) - failed} passed"] + ([f"{failed} failed"] if failed else [])
+    """``2 passed, 1 failed, 1 skipped in 0.31 s against URL`` (zero failed/skipped left out)."""
+    tally = counts(results)
+    counts_text = [f"{tally['passed']} passed"]
+    counts_text += [f"{tally[k]} {k}" for k in ("failed", "skipped") if tally[k]]
     against = f" against {target}" if target else ""
-    return f"{', '.join(counts)} in {_ms(duration_ms)}{against}"
+    return f"{', '.join(counts_text)} in {_ms(duration_ms)}{against}"
 
 
 def failure_lines(result: ScenarioResult) -> list[str]:

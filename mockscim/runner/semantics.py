@@ -13,6 +13,7 @@ from typing import Any
 from mockscim import schemas
 from mockscim.runner import pointer
 from mockscim.runner import variables
+from mockscim.runner.model import MOCK_ADMIN
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 Found = Iterator[tuple[tuple[str | int, ...], str]]
@@ -44,6 +45,9 @@ def check_references(value: Any, path: tuple[str | int, ...], known: set[str]) -
 
 def _templates(step: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """The parts of a step where ``${...}`` is substituted."""
+    if "mock" in step:
+        yield ("mock", "faults"), step["mock"].get("faults", [])
+        return
     request, expect = step["request"], step["expect"]
     for key in ("path", "query", "headers", "json", "body"):
         if key in request:
@@ -103,6 +107,30 @@ def _check_pointer(text: str) -> str | None:
     return None
 
 
+def check_mock_step(step: dict[str, Any], base: tuple[str | int, ...], requires: list[str]) -> Found:
+    """A ``mock:`` step sends no SCIM request (so it takes no ``okta:`` either), and its
+    scenario must declare ``mock-admin``."""
+    for key in ("request", "expect", "save", "repeat", "foreach"):
+        if key in step:
+            yield (
+                (*base, key),
+                f"a mock: step configures the mock and sends no SCIM request, so it takes no {key}; "
+                "put the request in a step of its own",
+            )
+    if "okta" in step:
+        yield (
+            (*base, "okta"),
+            "a mock: step sends no SCIM request, so there is nothing for okta: to mark "
+            "(mockscim verify never looks for mock: steps); remove okta: from this step",
+        )
+    if MOCK_ADMIN not in requires:
+        yield (
+            (*base, "mock"),
+            "a mock: step needs 'requires: [mock-admin]' at the top of the file, so that targets "
+            "without mockscim's admin API skip the scenario instead of failing it",
+        )
+
+
 def check_step(step: dict[str, Any], base: tuple[str | int, ...]) -> Found:
     """Method, exclusive keys, regexes, pointers and schema names within one step."""
     request, expect = step["request"], step["expect"]
@@ -150,6 +178,9 @@ def _check_expect(expect: dict[str, Any], base: tuple[str | int, ...]) -> Found:
 def semantic_problems(data: dict[str, Any]) -> Found:
     """Every semantic problem in a schema-valid scenario document."""
     for index, step in enumerate(data["steps"]):
-        yield from check_step(step, ("steps", index))
+        if "mock" in step:
+            yield from check_mock_step(step, ("steps", index), data.get("requires", []))
+        else:
+            yield from check_step(step, ("steps", index))
     yield from check_shadowing(data)
     yield from check_variables(data)

@@ -56,11 +56,15 @@ def _described(message: str, schema: dict[str, Any]) -> str:
 
 
 def _property_schema(schema: dict[str, Any], name: str) -> dict[str, Any]:
-    """The sub-schema of property ``name``, following a local ``$ref``."""
-    sub = schema.get("properties", {}).get(name, {})
+    """The sub-schema of property ``name``, following a local ``$ref``.
+
+    A ``required`` inside ``if``/``then``/``else`` has no ``properties`` of its own; the
+    definition of the same name (``request``, ``expect``) describes the key then.
+    """
+    sub = schema.get("properties", {}).get(name) or {"$ref": f"#/$defs/{name}"}
     ref = sub.get("$ref", "")
     if ref.startswith("#/$defs/"):
-        return scenario_schema()["$defs"][ref.removeprefix("#/$defs/")]
+        return scenario_schema()["$defs"].get(ref.removeprefix("#/$defs/"), {})
     return sub
 
 
@@ -91,7 +95,8 @@ def _message(error: ValidationError) -> str:
         names = [name for name in error.schema.get("properties", {}) if name != "pointer"]
         if "pointer" in error.schema.get("properties", {}):
             return f"a check needs at least one assertion besides pointer: {', '.join(names)}"
-        return f"use exactly one of: {', '.join(names)}"
+        amount = "exactly one" if error.schema.get("maxProperties") == 1 else "at least one"
+        return f"use {amount} of: {', '.join(names)}"
     if kind == "pattern":
         return _described(f"{short(value)} does not match the pattern {error.validator_value}", error.schema)
     if kind == "enum":

@@ -27,29 +27,31 @@ def _type_name(value: Any) -> str:
     )
 
 
-def _wrong(where: str, expected: str, value: Any) -> InvalidValue:
-    """Build the invalidValue error for a value of the wrong type."""
-    return InvalidValue(f"{where} must be {expected}, not {_type_name(value)} {value!r}"[:300])
+def _wrong(where: str, expected: str, value: Any, *, secret: bool = False) -> InvalidValue:
+    """Build the invalidValue error for a value of the wrong type; a secret is never echoed."""
+    shown = "" if secret else f" {value!r}"
+    return InvalidValue(f"{where} must be {expected}, not {_type_name(value)}{shown}"[:300])
 
 
 def coerce_scalar(attr: Attribute, value: Any, where: str) -> Any:
     """Check one simple value against ``attr.type``; return it unchanged when valid."""
     kind = attr.type
+    secret = attr.returned == "never"  # password (RFC 7643 §4.1.1): errors must not echo it
     if kind in ("string", "reference", "binary"):
         if not isinstance(value, str):
-            raise _wrong(where, "a string", value)
+            raise _wrong(where, "a string", value, secret=secret)
     elif kind == "boolean":
         if not isinstance(value, bool):
-            raise _wrong(where, "a boolean (true or false, unquoted)", value)
+            raise _wrong(where, "a boolean (true or false, unquoted)", value, secret=secret)
     elif kind == "integer":
         if isinstance(value, bool) or not isinstance(value, int):
-            raise _wrong(where, "an integer", value)
+            raise _wrong(where, "an integer", value, secret=secret)
     elif kind == "decimal":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _wrong(where, "a number", value)
+            raise _wrong(where, "a number", value, secret=secret)
     elif kind == "dateTime":
         if not isinstance(value, str) or not _is_datetime(value):
-            raise _wrong(where, "an RFC 3339 date-time string", value)
+            raise _wrong(where, "an RFC 3339 date-time string", value, secret=secret)
     return value
 
 

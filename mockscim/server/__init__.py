@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask import redirect
+from flask import url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from mockscim.clock import Clock
@@ -16,6 +18,7 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.ids import IdGenerator
 from mockscim.journal import Journal
+from mockscim.persistence import StateFile
 from mockscim.scim.query import Limits
 from mockscim.server.errorhandlers import register_error_handlers
 from mockscim.server.journaling import install_hooks
@@ -55,14 +58,24 @@ def create_app(
     )
     for name, auth in settings.tenants:
         registry.create(name, auth)
-    app = Flask("mockscim")
+    app = Flask("mockscim", static_folder=None)  # no public /static route (the dashboard has its own)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockscim"] = default  # the default tenant, for embedding callers
     app.extensions["mockscim.tenants"] = registry
+    if settings.state_file is not None:
+        app.extensions["mockscim.state_file"] = _state_file(settings, default)
     _register(app, settings)
     _wrap(app, settings)
     return app
+
+
+def _state_file(settings: Settings, default: AppState) -> StateFile:
+    """Load the default tenant from ``--state-file`` and keep it there (batch writer started)."""
+    state_file = StateFile(settings.state_file, default.store, mode=settings.state_sync)  # type: ignore[arg-type]
+    state_file.load()
+    state_file.start()
+    return state_file
 
 
 def _tenant_state(
@@ -100,10 +113,14 @@ def _tenant_state(
 def _register(app: Flask, settings: Settings) -> None:
     """Attach blueprints and the error edge."""
     from mockscim.server.admin_api import bp as admin_bp
+    from mockscim.server.dashboard import bp as dashboard_bp
+    from mockscim.server.openapi import bp as openapi_bp
     from mockscim.server.scim_api import bp as scim_bp
 
     install_hooks(app, settings)
     app.register_blueprint(admin_bp, url_prefix=ADMIN_PREFIX)
+    app.register_blueprint(dashboard_bp, url_prefix=ADMIN_PREFIX)
+    app.register_blueprint(openapi_bp, url_prefix=ADMIN_PREFIX)
     app.register_blueprint(scim_bp, url_prefix=settings.base_path or None)
     register_error_handlers(
         app, base_path=settings.base_path, max_body=settings.max_body_bytes, debug=settings.debug
@@ -111,6 +128,10 @@ def _register(app: Flask, settings: Settings) -> None:
 
     @app.route("/", strict_slashes=False)
     def _index() -> Any:
+        # People who open the server's root in a browser want the dashboard; when SCIM itself
+        # lives at the root, "/" stays a SCIM 404 (it is under the base path, behind credentials).
+        if settings.base_path:
+            return redirect(url_for("dashboard.page"), 302)  # keeps a /t/{tenant} prefix
         raise NotFound(f"this is a mockscim server; the SCIM base URL is {settings.base_path or '/'}")
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import Response
@@ -14,14 +14,14 @@ from mockscim import __version__
 from mockscim.config import AuthConfig
 from mockscim.config import ConfigError
 from mockscim.constants import ADMIN_PREFIX
+from mockscim.errors import Forbidden
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
-from mockscim.errors import Unauthorized
 from mockscim.faults import FaultError
 from mockscim.journal import EntryFilter
 from mockscim.seed import SeedError
 from mockscim.seed import load_seed
-from mockscim.server.auth import check_credentials
+from mockscim.server.auth import check_admin
 from mockscim.server.bodies import read_json
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
@@ -38,16 +38,23 @@ def _authenticate() -> None:
     if request.endpoint == "admin.health":
         return
     state = get_state()
-    settings = state.settings
-    if settings.admin_token is None:
-        check_credentials(state.credentials, settings.profile)
+    check_admin(state.credentials, state.settings.profile, state.settings.admin_token)
+    _refuse_cross_site()
+
+
+def _refuse_cross_site() -> None:
+    """A browser that has cached Basic credentials must not let another site change state.
+
+    Browsers mark requests from other sites (``Sec-Fetch-Site``, ``Origin``); curl and the
+    runner send neither, so scripted use is unaffected. Read-only calls stay allowed.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), settings.admin_token.encode()):
-        raise Unauthorized(
-            "the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)",
-            headers={"WWW-Authenticate": 'Bearer realm="mockscim-admin"'},
-        )
+    site = request.headers.get("Sec-Fetch-Site", "")
+    origin = request.headers.get("Origin")
+    foreign_origin = origin is not None and urlsplit(origin).netloc != request.host
+    if site in ("cross-site", "same-site") or foreign_origin:
+        raise Forbidden("cross-site requests may not change mockscim's state; use the dashboard or curl")
 
 
 def _json_body(optional: bool = False) -> dict[str, Any]:
@@ -267,3 +274,66 @@ def delete_fault(fault_id: int) -> Response:
     if not get_state().faults.remove(fault_id):
         raise NotFound(f"no fault {fault_id}")
     return jsonify({"deleted": fault_id})
+
+
+@bp.get("/export")
+def export_journal() -> Response:
+    """The journal (or part of it) as a replayable scenario, in YAML (same as ``mockscim export``)."""
+    from mockscim.export import export_scenario
+    from mockscim.export import select_entries
+    from mockscim.export import to_yaml
+
+    args = request.args
+    entries = select_entries(
+        get_state().journal.entries(),
+        since=args.get("since"),
+        until=args.get("until"),
+        operations=tuple(args.getlist("operation")),
+    )
+    if not entries:
+        raise NotFound("no journal entries match; record some requests or widen since/until/operation")
+    name = args.get("name", "Recorded Okta session")
+    text = to_yaml(
+        export_scenario(entries, name=name, literal=_flag(args.get("literal"), "literal") or False)
+    )
+    return Response(
+        text,
+        mimetype="application/yaml",
+        headers={"Content-Disposition": 'inline; filename="recorded.scenario.yaml"'},
+    )
+
+
+@bp.post("/verify")
+def verify_journal() -> Response:
+    """``{"flows": [...], "strict_order": false, "mapping": {...}}``: the verify report as JSON."""
+    from mockscim.verify import check_mappings
+    from mockscim.verify import load_mappings
+    from mockscim.verify import match_flow
+    from mockscim.verify.flows import FlowNotFound
+    from mockscim.verify.flows import load_flows
+    from mockscim.verify.mapping import MappingError
+    from mockscim.verify.report import flow_dict
+
+    body = _json_body()
+    unknown = set(body) - {"flows", "strict_order", "mapping"}
+    flows = body.get("flows", [])
+    if unknown or not isinstance(flows, list) or not all(isinstance(f, str) for f in flows):
+        raise InvalidValue(
+            'verify takes {"flows": ["okta/aiw/assign-new-user", ...], "strict_order": false, "mapping": {...}}'
+        )
+    try:
+        loaded, errors = load_flows(flows)
+        rules = load_mappings(body["mapping"]) if "mapping" in body else None
+    except (FlowNotFound, MappingError) as exc:
+        raise InvalidValue(str(exc)) from None
+    if errors:
+        raise InvalidValue("; ".join(str(e) for e in errors))
+    entries = get_state().journal.entries()
+    strict = _flag(body.get("strict_order", False), "strict_order") or False
+    results = [match_flow(scenario, entries, strict_order=strict, name=name) for name, scenario in loaded]
+    report: dict[str, Any] = {"flows": [flow_dict(r) for r in results]}
+    if rules is not None:
+        checked, failures = check_mappings(rules, entries)
+        report["mapping"] = {"checked": checked, "failures": [vars(f) for f in failures]}
+    report["passed"] = all(r.passed for r in results) and not report.get("mapping", {}).get("failures")
+    return jsonify(report)

@@ -59,3 +59,21 @@ def check_credentials(auth: AuthConfig, profile: Profile) -> None:
     else:
         detail = f"wrong credentials; this server expects {scheme} authentication with the values printed when mockscim started"
     raise Unauthorized(detail, headers={"WWW-Authenticate": f'{scheme} realm="{REALM}"'})
+
+
+def check_admin_token(token: str) -> None:
+    """Raise Unauthorized unless the request carries ``Authorization: Bearer <token>`` (--admin-token)."""
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not _same(given, token):
+        raise Unauthorized(
+            "the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)",
+            headers={"WWW-Authenticate": 'Bearer realm="mockscim-admin"'},
+        )
+
+
+def check_admin(auth: AuthConfig, profile: Profile, admin_token: str | None) -> None:
+    """The admin API's check: ``--admin-token`` when set, else the SCIM credentials."""
+    if admin_token is None:
+        check_credentials(auth, profile)
+    else:
+        check_admin_token(admin_token)

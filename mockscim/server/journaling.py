@@ -33,9 +33,13 @@ from mockscim.inspect.findings import path_warnings
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
 from mockscim.server import faulting
+from mockscim.server.auth import check_admin
 from mockscim.server.auth import check_credentials
 from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.state import DEFAULT_TENANT
+from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
+from mockscim.server.state import tenants
 
 
 def _is_scim(settings: Settings) -> bool:
@@ -140,13 +144,39 @@ def _resource(classification: Classification, body: Any) -> dict[str, Any] | Non
     return {"type": classification.resource_type, "id": rid}
 
 
+def _authenticate_new_tenant(settings: Settings) -> None:
+    """Only an authenticated request may create a dynamic tenant, so anonymous requests cannot
+    fill ``--max-tenants`` (hardening issue). A tenant that does not exist yet has the server's
+    credentials (or the admin token, on the admin API)."""
+    name = request.environ.get(TENANT_KEY)
+    if name is None or any(state.name == name for state in tenants().all()):
+        return
+    if _is_scim(settings):
+        check_credentials(settings.auth, settings.profile)
+    else:
+        check_admin(settings.auth, settings.profile, settings.admin_token)
+
+
 def install_hooks(app: Flask, settings: Settings) -> None:
     """Register the request hooks in their required order."""
 
     @app.before_request
     def _start() -> None:
-        g.mockscim_at = isoformat(get_state().store.clock.now())  # may refuse an unknown tenant
+        _authenticate_new_tenant(settings)
+        state = get_state()  # may refuse an unknown tenant
+        g.mockscim_at = isoformat(state.store.clock.now())
+        g.mockscim_generation = state.store.generation
         g.mockscim_started = monotonic()
+
+    @app.after_request
+    def _persist(response: Response) -> Response:
+        # --state-file: a request that changed the default tenant's store is saved (in
+        # "request" mode before this response goes out; see mockscim/persistence.py).
+        state_file = app.extensions.get("mockscim.state_file")
+        if state_file is not None and "mockscim_generation" in g and get_state().name == DEFAULT_TENANT:
+            if get_state().store.generation != g.mockscim_generation:
+                state_file.changed()
+        return response
 
     @app.before_request
     def _authenticate() -> None:
@@ -168,14 +198,37 @@ def install_hooks(app: Flask, settings: Settings) -> None:
             )
         return None
 
+    @app.before_request
+    def _serialize() -> None:
+        # The journal must list a tenant's requests in the order the store served them, or a
+        # replay of it ends in another state (hardening issue: journal order under load). So
+        # from here until its entry is appended a SCIM request holds the store's re-entrant lock.
+        if _is_scim(settings):
+            g.mockscim_lock = get_state().store.lock
+            g.mockscim_lock.acquire()
+
     @app.after_request
     def _record(response: Response) -> Response:
-        if _is_scim(settings) and "mockscim_started" in g:
-            try:
-                journal = get_state().journal
-            except ScimError:
-                return response  # no such tenant: there is no journal to record into
-            faulting.corrupt(response)
-            journal.append(_entry(response, inspection(), g.mockscim_started))
-            faulting.slow_down(response)
-        return response
+        try:
+            if _is_scim(settings) and "mockscim_started" in g:
+                try:
+                    journal = get_state().journal
+                except ScimError:
+                    return response  # no such tenant: there is no journal to record into
+                faulting.corrupt(response)
+                journal.append(_entry(response, inspection(), g.mockscim_started))
+                faulting.slow_down(response)
+            return response
+        finally:
+            _unlock()
+
+    @app.teardown_request
+    def _release(_: BaseException | None) -> None:
+        _unlock()  # in case an after_request hook failed before _record ran
+
+
+def _unlock() -> None:
+    """Release the store lock taken by ``_serialize``, once."""
+    lock = g.pop("mockscim_lock", None)
+    if lock is not None:
+        lock.release()

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response
 from flask import request
+from werkzeug.sansio.utils import get_host
 
 from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.server.state import get_state
@@ -22,15 +23,22 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def base_url() -> str:
-    """The public SCIM base URL: ``--public-url`` if set, else the request's own host and scheme.
+    """The public SCIM base URL: ``--public-url`` if set, else the address the server is bound to.
 
-    ``Host`` and ``X-Forwarded-*`` are used only as the request presents them after the
-    ``--trust-proxy`` middleware, so forwarded headers cannot poison URLs unless asked for.
+    The client's ``Host`` header (and ``X-Forwarded-*``, which ProxyFix copies into it) is used
+    only with ``--trust-proxy``: otherwise anyone could make ``meta.location`` and ``Location``
+    point at a host of their choosing (Host header poisoning; hardening issue).
     """
     settings = get_state().settings
     if settings.public_url:
         return settings.public_url.rstrip("/")
-    return request.url_root.rstrip("/") + settings.base_path  # url_root keeps /t/{tenant}
+    if settings.trust_proxy:
+        return request.url_root.rstrip("/") + settings.base_path  # url_root keeps /t/{tenant}
+    environ = request.environ
+    bound = (environ["SERVER_NAME"], int(environ["SERVER_PORT"]))
+    return (
+        f"{request.scheme}://{get_host(request.scheme, None, bound)}{request.script_root}{settings.base_path}"
+    )
 
 
 def etag(version: int) -> str:

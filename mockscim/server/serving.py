@@ -12,6 +12,7 @@ from werkzeug.serving import WSGIRequestHandler
 from werkzeug.serving import make_server
 
 access_log = logging.getLogger("mockscim.access")
+_CONTROL_CHARS = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
 
 
 class QuietHandler(WSGIRequestHandler):
@@ -19,7 +20,15 @@ class QuietHandler(WSGIRequestHandler):
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         """One line per request: method, path, status."""
-        access_log.info("%s %s %s", self.command, self.path, code)
+        # ``path`` is unset when the request line was refused (414); escape control characters
+        # so a crafted path cannot forge log lines or terminal escapes.
+        path = vars(self).get("path")
+        line = f"{self.command} {path}" if path is not None else vars(self).get("requestline", "-")
+        access_log.info("%s %s", line.translate(_CONTROL_CHARS), code)
+
+    def version_string(self) -> str:
+        """The ``Server`` header: no library or Python versions (hardening issue)."""
+        return "mockscim"
 
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
         """Route werkzeug's other messages to our logger too."""

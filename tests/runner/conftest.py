@@ -57,10 +57,14 @@ class Received:
 
 
 class FakeServer:
-    """A tiny, deliberately configurable HTTP server: it answers whatever it is told to."""
+    """A tiny, deliberately configurable HTTP server: it answers whatever it is told to.
+
+    ``reply`` sets the answer to every request; ``reply_at`` sets one for a single path.
+    """
 
     def __init__(self) -> None:
         self.canned = Canned()
+        self.routes: dict[str, Canned] = {}
         self.received: list[Received] = []
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         # A short poll interval keeps shutdown() fast (the default 0.5 s is paid by every test).
@@ -74,11 +78,11 @@ class FakeServer:
 
     def reply(self, status: int = 200, json_body: Any = None, *, body: str = "", **options: Any) -> None:
         """Answer with ``status`` and a JSON body (``application/scim+json``) or a raw body."""
-        headers = options.pop("headers", None)
-        if json_body is not None:
-            body = json.dumps(json_body)
-            headers = {"Content-Type": "application/scim+json", **(headers or {})}
-        self.canned = Canned(status, body, headers or {}, **options)
+        self.canned = _canned(status, json_body, body, options)
+
+    def reply_at(self, path: str, status: int = 200, json_body: Any = None, **options: Any) -> None:
+        """Answer requests for ``path`` (without query) like ``reply``; other paths are unchanged."""
+        self.routes[path] = _canned(status, json_body, options.pop("body", ""), options)
 
     def stop(self) -> None:
         """Shut down and close the socket."""
@@ -95,7 +99,7 @@ class FakeServer:
                 body = self.rfile.read(length) if length else b""
                 headers = CaseInsensitiveDict(dict(self.headers))
                 fake.received.append(Received(self.command, self.path, headers, body))
-                canned = fake.canned
+                canned = fake.routes.get(self.path.split("?")[0], fake.canned)
                 time.sleep(canned.delay)
                 payload = canned.body.encode()
                 self.send_response(canned.status)
@@ -111,6 +115,15 @@ class FakeServer:
                 """Keep test output clean."""
 
         return Handler
+
+
+def _canned(status: int, json_body: Any, body: str, options: dict[str, Any]) -> Canned:
+    """A Canned answer: a JSON body (``application/scim+json``) or a raw body."""
+    headers = options.pop("headers", None)
+    if json_body is not None:
+        body = json.dumps(json_body)
+        headers = {"Content-Type": "application/scim+json", **(headers or {})}
+    return Canned(status, body, headers or {}, **options)
 
 
 @pytest.fixture

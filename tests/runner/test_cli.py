@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from mockscim.cli import main
@@ -71,6 +72,20 @@ def test_failing_scenario_exits_1_with_the_report(cli):
             "is not valid",
         ),
         (["--timeout", "0", str(DATA / "cli-pass.yaml")], "Invalid value for '--timeout'"),
+        (
+            ["--admin-url", "http://127.0.0.1:1/__admin", str(DATA / "cli-pass.yaml")],
+            "--admin-url needs --base-url",
+        ),
+        (
+            [
+                "--base-url",
+                "http://127.0.0.1:1/scim/v2",
+                "--admin-url",
+                "localhost/__admin",
+                str(DATA / "cli-pass.yaml"),
+            ],
+            "--admin-url 'localhost/__admin' must start with http:// or https://",
+        ),
     ],
     ids=[
         "bad-file",
@@ -82,6 +97,8 @@ def test_failing_scenario_exits_1_with_the_report(cli):
         "bad-url",
         "bad-auth",
         "bad-timeout",
+        "admin-url-without-base-url",
+        "bad-admin-url",
     ],
 )
 def test_bad_usage_or_bad_file_exits_2(cli, args, message):
@@ -176,3 +193,73 @@ def test_without_paths_the_builtin_library_runs(cli):
     assert result.exit_code == 0, result.output
     assert "PASS  Okta tests the connector configuration" in result.stdout
     assert "embedded mockscim" in result.stdout
+
+
+def test_mock_scenario_sets_a_fault_on_the_embedded_mock(cli):
+    result = _run(cli, str(DATA / "cli-mock.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "PASS  the next create fails once" in result.stdout
+
+
+def test_a_target_without_admin_api_skips_and_exits_0(cli, fake_server, tmp_path):
+    fake_server.reply(404, body="Not Found")
+    junit, report = tmp_path / "out.xml", tmp_path / "out.json"
+    args = ["--base-url", fake_server.url + "/scim/v2", "--junit-xml", str(junit), "--json", str(report)]
+    result = _run(cli, *args, str(DATA / "cli-mock.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "SKIP  the next create fails once  (" in result.stdout
+    assert f"skipped: requires mock-admin: no mockscim admin API: GET {fake_server.url}/__admin/health" in (
+        result.stdout
+    )
+    assert "0 passed, 1 skipped in" in result.stdout
+    assert ET.parse(junit).getroot().find("testsuite/testcase/skipped") is not None
+    assert json.loads(report.read_text())["scenarios"][0]["status"] == "skipped"
+
+
+def test_skips_do_not_hide_failures(cli, fake_server, tmp_path):
+    fake_server.reply(200, {})
+    for name in ("cli-mock", "cli-fail"):
+        shutil.copy(DATA / f"{name}.yaml", tmp_path / f"{name}.scenario.yaml")
+    result = _run(cli, "--base-url", fake_server.url + "/scim/v2", str(tmp_path))
+    assert result.exit_code == 1
+    assert "0 passed, 1 failed, 1 skipped in" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("admin_path", "outcome"),
+    [("/__admin", "PASS"), ("/not-admin", "SKIP")],
+    ids=["explicit", "wrong"],
+)
+def test_admin_url_option_overrides_the_derived_one(cli, server, scim, admin_path, outcome):
+    user, token = scim.session.auth
+    args = ["--base-url", server.url + "/scim/v2", "--auth", f"basic:{user}:{token}"]
+    result = _run(cli, *args, "--admin-url", server.url + admin_path, str(DATA / "cli-mock.yaml"))
+    assert result.exit_code == 0, result.output
+    assert f"{outcome}  the next create fails once" in result.stdout
+
+
+def test_a_failing_admin_call_exits_1_with_the_report(cli, fake_server):
+    fake_server.reply(500, {"detail": "cannot store faults"})
+    fake_server.reply_at("/__admin/health", 200, {"status": "ok"})
+    result = _run(cli, "--base-url", fake_server.url + "/scim/v2", str(DATA / "cli-mock.yaml"))
+    assert result.exit_code == 1
+    assert "  FAIL  fail the next POST /Users with 503" in result.stdout
+    assert f"- admin: POST {fake_server.url}/__admin/faults answered 500" in result.stdout
+    assert "  SKIP  create fails" in result.stdout
+
+
+def test_embedded_mock_reset_clears_state_journal_and_faults():
+    from mockscim.commands.run import EmbeddedMock
+
+    embedded = EmbeddedMock()
+    try:
+        state = embedded.app.extensions["mockscim"]
+        requests.post(
+            embedded.base_url + "/Users", json={"userName": "a@example.com"}, auth=embedded.auth, timeout=5
+        )
+        state.faults.add({"match": {"method": "POST"}, "action": {"status": 503}})
+        assert (state.store.counts()["User"], state.journal.count(), len(state.faults.list())) == (1, 1, 1)
+        embedded.reset()
+        assert (state.store.counts()["User"], state.journal.count(), len(state.faults.list())) == (0, 0, 0)
+    finally:
+        embedded.stop()

@@ -204,4 +204,4 @@ def test_docs_example_is_the_library_file():
     root = Path(__file__).resolve().parents[2]
     docs = (root / "docs" / "scenario-format.md").read_text()
     example = docs.split("## A complete example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    assert example == (library_root() / "okta" / "test-connector.scenario.yaml").read_text()
+    assert example == (library_root() / "okta" / "common" / "test-connector.scenario.yaml").read_text()

@@ -14,6 +14,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     """The outer environment must not point the inner runs somewhere else."""
     monkeypatch.delenv("MOCKSCIM_BASE_URL", raising=False)
     monkeypatch.delenv("MOCKSCIM_AUTH", raising=False)
+    monkeypatch.delenv("MOCKSCIM_ADMIN_URL", raising=False)
 
 
 def _copy(pytester: pytest.Pytester, source: str, name: str) -> Path:
@@ -103,7 +104,8 @@ def test_unreachable_target_fails_with_a_hint(pytester, closed_port):
 
 FIXTURE_TESTS = """
 def test_create(scim_client, mockscim_server):
-    assert mockscim_server.base_url == mockscim_server.url + "/scim/v2"
+    # Each test has a tenant of its own on the session's server (issue: tenants).
+    assert mockscim_server.base_url == f"{mockscim_server.url}/t/{mockscim_server.tenant}/scim/v2"
     assert len(mockscim_server.auth) == 2
     response = scim_client.post("/Users", {"userName": "a@example.com"})
     assert response.status_code == 201, response.text
@@ -127,7 +129,7 @@ def test_fixtures_for_hand_written_tests(pytester):
     result.assert_outcomes(passed=3)
 
 
-def test_scenarios_and_fixtures_share_one_reset_server(pytester):
+def test_scenarios_and_fixtures_share_one_server_with_a_tenant_each(pytester):
     _copy(pytester, "cli-pass.yaml", "a.scenario.yaml")
     test = "def test_empty(scim_client):\n    assert scim_client.get('/Users').json()['totalResults'] == 0\n"
     pytester.makepyfile(test_after=test)
@@ -140,3 +142,62 @@ def test_junitxml_carries_the_report(pytester):
     result = pytester.runpytest("--junitxml=out.xml")
     result.assert_outcomes(failed=1)
     assert "- status: expected 201, got 200 OK" in (pytester.path / "out.xml").read_text()
+
+
+def test_mock_scenario_runs_against_the_embedded_mock(pytester):
+    _copy(pytester, "cli-mock.yaml", "a_retry.scenario.yaml")
+    _copy(pytester, "cli-pass.yaml", "b_after.scenario.yaml")
+    pytester.runpytest().assert_outcomes(passed=2)
+
+
+def test_a_target_without_admin_api_skips_the_scenario(pytester, fake_server):
+    fake_server.reply(404, body="Not Found")
+    _copy(pytester, "cli-mock.yaml", "retry.scenario.yaml")
+    result = pytester.runpytest(f"--mockscim-base-url={fake_server.url}/scim/v2", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(
+        ["SKIPPED*the next create fails once: requires mock-admin: no mockscim admin API: GET *404*"]
+    )
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_admin_url_option_and_environment(pytester, monkeypatch, server, scim, how):
+    _copy(pytester, "cli-mock.yaml", "retry.scenario.yaml")
+    user, token = scim.session.auth
+    args = [f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}"]
+    wrong = server.url + "/not-admin"
+    if how == "option":
+        args.append(f"--mockscim-admin-url={wrong}")
+    else:
+        monkeypatch.setenv("MOCKSCIM_ADMIN_URL", wrong)
+    result = pytester.runpytest(*args, "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines([f"*GET {wrong}/health answered 404*"])
+
+
+TENANT_TESTS = """
+import pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_isolated(scim_client, n):
+    assert scim_client.get("/Users").json()["totalResults"] == 0
+    assert scim_client.post("/Users", {"userName": f"same@example.com"}).status_code == 201
+"""
+
+
+def test_external_mockscim_with_a_tenant_per_test(pytester, server, scim):
+    # One shared mockscim, every test creating the same userName: no 409, because each test
+    # runs in its own tenant; the tenants are deleted afterwards.
+    pytester.makepyfile(test_tenants=TENANT_TESTS)
+    user, token = scim.session.auth
+    result = pytester.runpytest(f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}", "--mockscim-tenants")
+    result.assert_outcomes(passed=6)
+    tenants = scim.session.get(server.url + "/__admin/tenants", timeout=5).json()["tenants"]
+    assert [t["name"] for t in tenants] == ["default"]
+
+
+def test_external_server_without_tenants_is_shared(pytester, server, scim):
+    pytester.makepyfile(test_tenants=TENANT_TESTS)
+    user, token = scim.session.auth
+    result = pytester.runpytest(f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}")
+    result.assert_outcomes(passed=1, failed=5)  # the same userName collides after the first test

@@ -211,3 +211,19 @@ def test_journal_is_bounded(settings, scim_for):
         assert meta == {"total": 5, "returned": 5, "dropped": 3, "capacity": 5}
     finally:
         running.stop()
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 200),  # curl, the runner
+        ({"Sec-Fetch-Site": "same-origin"}, 200),  # the dashboard
+        ({"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Sec-Fetch-Site": "same-site"}, 403),
+        ({"Origin": "https://evil.example"}, 403),
+    ],
+)
+def test_cross_site_writes_are_refused(admin, headers, status):
+    response = admin.post("/reset", headers=headers)
+    assert response.status_code == status
+    assert admin.get("/requests", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200  # reads stay allowed

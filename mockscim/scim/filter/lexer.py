@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,9 @@ def tokenize(text: str, error: type[Exception] = InvalidFilter) -> list[Token]:
         kind = match.lastgroup or ""
         if kind == "string":
             _check_string(match.group(), pos, error)
+        if kind == "number" and not math.isfinite(float(match.group())):
+            # 1e999 would become infinity, which JSON (and so the printed filter) cannot express.
+            raise error(f"number {match.group()} at offset {pos} is out of range")
         if kind != "space":
             tokens.append(Token(kind, match.group(), pos))
         pos = match.end()

@@ -24,6 +24,9 @@ from mockscim.scim.paths import parse_attr_path
 
 DEFAULT_MAX_LENGTH = 4096
 DEFAULT_MAX_DEPTH = 32
+# "a or b or c ..." is a left-deep tree that printing, compiling and evaluating walk recursively;
+# capping the terms keeps them within Python's recursion limit whatever the length limit is.
+MAX_TERMS = 256
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
@@ -36,6 +39,7 @@ class _Parser:
         self.pos = 0
         self.depth = 0
         self.max_depth = max_depth
+        self.terms = 1
 
     def peek(self) -> Token | None:
         """Return the next token without consuming it."""
@@ -66,11 +70,18 @@ class _Parser:
         if self.depth > self.max_depth:
             raise self.error(f"filter nests deeper than the limit of {self.max_depth}")
 
+    def join(self, token: Token) -> None:
+        """Consume ``and``/``or`` and enforce the limit on the number of joined terms."""
+        self.take()
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise self.error(f"the filter joins more than {MAX_TERMS} expressions with and/or", token)
+
     def parse_or(self, inner: bool) -> Expr:
         """or_expr := and_expr ("or" and_expr)*."""
         expr = self.parse_and(inner)
         while (token := self.peek()) is not None and token.is_word("or"):
-            self.take()
+            self.join(token)
             expr = Or(expr, self.parse_and(inner))
         return expr
 
@@ -78,7 +89,7 @@ class _Parser:
         """and_expr := unary ("and" unary)*; "and" binds tighter than "or"."""
         expr = self.parse_unary(inner)
         while (token := self.peek()) is not None and token.is_word("and"):
-            self.take()
+            self.join(token)
             expr = And(expr, self.parse_unary(inner))
         return expr
 
@@ -191,8 +202,12 @@ def parse_patch_path(text: str, known_urns: tuple[str, ...] = ()) -> PatchPath:
         return PatchPath(attr)
     if attr.sub is not None:
         raise InvalidPath(f"'{text}': a value filter must follow an attribute, not a sub-attribute")
+    source = match.group("filter")
+    if len(source) > DEFAULT_MAX_LENGTH:
+        raise InvalidPath(
+            f"the value filter in path is {len(source)} characters long; the limit is {DEFAULT_MAX_LENGTH}"
+        )
     try:
-        source = match.group("filter")
         inner = _Parser(source, tokenize(source), DEFAULT_MAX_DEPTH)
         expr = inner.parse_or(inner=True)
         if inner.peek() is not None:

@@ -1,0 +1,120 @@
+"""``mockscim verify``: check that a journal holds, in order, the requests Okta flows describe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import yaml
+
+
+@click.command()
+@click.argument("flows", nargs=-1)
+@click.option("--from", "server_url", metavar="URL", help="A running mockscim (its URL or SCIM base URL).")
+@click.option(
+    "--auth", "auth_spec", metavar="SPEC", help="Credentials for --from: basic:USER:TOKEN or bearer:TOKEN."
+)
+@click.option(
+    "--journal",
+    "journal_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A journal JSON Lines file (--journal-file).",
+)
+@click.option("--since", help="Ignore journal entries before this id or ISO time.")
+@click.option("--until", help="Ignore journal entries after this id or ISO time.")
+@click.option("--strict-order", is_flag=True, help="No other request may come between a flow's steps.")
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Attribute-mapping expectations (YAML), checked on every matching request.",
+)
+@click.option(
+    "--junit-xml", "junit_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JUnit XML here."
+)
+@click.option("--list", "list_flows", is_flag=True, help="List the library's flow ids and exit.")
+def verify(
+    flows: tuple[str, ...],
+    server_url: str | None,
+    auth_spec: str | None,
+    journal_file: Path | None,
+    since: str | None,
+    until: str | None,
+    strict_order: bool,
+    mapping_file: Path | None,
+    junit_file: Path | None,
+    list_flows: bool,
+) -> None:
+    """Verify received requests against FLOW ids (e.g. okta/aiw/assign-new-user), folders or files."""
+    from mockscim.verify.flows import library_ids
+
+    if list_flows:
+        click.echo("\n".join(library_ids()))
+        return
+    if not flows and mapping_file is None:
+        raise click.UsageError("name at least one flow (mockscim verify --list shows them) or give --mapping")
+    entries = _entries(server_url, auth_spec, journal_file, since, until)
+    passed = _report(list(flows), entries, strict_order, mapping_file, junit_file)
+    raise click.exceptions.Exit(0 if passed else 1)
+
+
+def _entries(
+    server_url: str | None,
+    auth_spec: str | None,
+    journal_file: Path | None,
+    since: str | None,
+    until: str | None,
+) -> list[dict]:
+    """The journal to verify, from a running server or a file."""
+    from mockscim.commands.export import fetch_entries
+    from mockscim.export import select_entries
+    from mockscim.journal import read_journal_file
+
+    if (journal_file is None) == (server_url is None):
+        raise click.UsageError("give either --from URL or --journal FILE")
+    entries = read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
+    return select_entries(entries, since=since, until=until)
+
+
+def _report(
+    flows: list[str],
+    entries: list[dict],
+    strict_order: bool,
+    mapping_file: Path | None,
+    junit_file: Path | None,
+) -> bool:
+    """Match the flows and mappings, print the report, write JUnit; True when all passed."""
+    from mockscim.verify import check_mappings
+    from mockscim.verify import load_mappings
+    from mockscim.verify import match_flow
+    from mockscim.verify.flows import FlowNotFound
+    from mockscim.verify.flows import load_flows
+    from mockscim.verify.mapping import MappingError
+    from mockscim.verify.report import flow_report
+    from mockscim.verify.report import junit
+    from mockscim.verify.report import mapping_report
+
+    try:
+        loaded, errors = load_flows(flows)
+        rules = (
+            load_mappings(yaml.safe_load(mapping_file.read_text(encoding="utf-8"))) if mapping_file else None
+        )
+    except (FlowNotFound, MappingError, yaml.YAMLError) as exc:
+        raise click.UsageError(
+            f"{mapping_file or ''}{': ' if mapping_file and not isinstance(exc, FlowNotFound) else ''}{exc}"
+        ) from None
+    for error in errors:
+        click.echo(str(error), err=True)
+    if errors:
+        raise click.exceptions.Exit(2)
+    results = [
+        match_flow(scenario, entries, strict_order=strict_order, name=name) for name, scenario in loaded
+    ]
+    for result in results:
+        click.echo(flow_report(result))
+    mapping = check_mappings(rules, entries) if rules is not None else None
+    if mapping is not None:
+        click.echo(mapping_report(*mapping))
+    if junit_file:
+        junit_file.write_bytes(junit(results, mapping))
+    return all(r.passed for r in results) and not (mapping and mapping[1])

@@ -1,0 +1,142 @@
+"""Matching recorded values against scenario templates with ``${name}`` placeholders.
+
+An unbound name matches anything and binds to what it matched; a bound name must match its
+value. A whole-value ``"${name}"`` matches any JSON value (its type kept); inside a longer string
+it matches text. Bindings are copied per attempt, so a failed comparison binds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mockscim.inspect.masking import MASK
+from mockscim.runner.pointer import MISSING
+from mockscim.runner.variables import REFERENCE
+from mockscim.runner.variables import WHOLE
+from mockscim.runner.variables import as_text
+
+Bindings = dict[str, Any]
+
+
+def _lookup(reference: str, bindings: Bindings) -> Any:
+    """The bound value of ``name`` or ``name.key.0``, or MISSING when not (fully) bound."""
+    name, *keys = reference.split(".")
+    value = bindings.get(name, MISSING)
+    for key in keys:
+        if isinstance(value, dict):
+            value = value.get(key, MISSING)
+        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+            value = value[int(key)]
+        else:
+            return MISSING
+    return value
+
+
+def _pattern(template: str, bindings: Bindings, segment: bool) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A regex for ``template``: bound names as literals, unbound ones as named groups."""
+    groups: dict[str, str] = {}
+    parts, position = [], 0
+    wildcard = r"[^/?&]+?" if segment else r".*?"
+    for match in REFERENCE.finditer(template):
+        parts.append(re.escape(template[position : match.start()]))
+        position = match.end()
+        if match.group(0) == "$${":
+            parts.append(re.escape("${"))
+            continue
+        reference = match.group(1)
+        value = _lookup(reference, bindings)
+        if value is not MISSING:
+            parts.append(re.escape(as_text(value)))
+        elif "." in reference:
+            parts.append(wildcard)  # a key of an unbound object: cannot bind part of it
+        elif reference in groups.values():
+            parts.append(f"(?P={next(g for g, n in groups.items() if n == reference)})")
+        else:
+            group = f"g{len(groups)}"
+            groups[group] = reference
+            parts.append(f"(?P<{group}>{wildcard})")
+    parts.append(re.escape(template[position:]))
+    return re.compile("".join(parts), re.S), groups
+
+
+def match_text(template: str, actual: str, bindings: Bindings, *, segment: bool = False) -> bool:
+    """Match a string template; on success add the new bindings to ``bindings``."""
+    regex, groups = _pattern(template, bindings, segment)
+    found = regex.fullmatch(actual)
+    if found is None:
+        return False
+    for group, name in groups.items():
+        bindings[name] = found.group(group)
+    return True
+
+
+def _scalar(expected: Any, actual: Any, bindings: Bindings, where: str, diffs: list[str]) -> None:
+    """Compare a leaf: templates bind, other values compare as JSON."""
+    if isinstance(expected, str) and (whole := WHOLE.fullmatch(expected)):
+        bound = _lookup(whole.group(1), bindings)
+        if bound is MISSING:
+            if "." not in whole.group(1):
+                bindings[whole.group(1)] = actual
+            return
+        expected = bound
+    if actual == MASK and isinstance(expected, str):
+        return  # passwords are masked in the journal; any expected password matches
+    if isinstance(expected, str) and "${" in expected:
+        if not (isinstance(actual, str) and match_text(expected, actual, bindings)):
+            diffs.append(f"{where or '/'} is {_show(actual)}, expected {_show(expected)}")
+        return
+    if expected != actual or isinstance(expected, bool) != isinstance(actual, bool):
+        diffs.append(f"{where or '/'} is {_show(actual)}, expected {_show(expected)}")
+
+
+def _show(value: Any) -> str:
+    """A short JSON rendering for difference messages."""
+    text = json.dumps(value, ensure_ascii=False) if value is not MISSING else "missing"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def match_value(expected: Any, actual: Any, bindings: Bindings, where: str = "") -> list[str]:
+    """Subset-match ``actual`` against ``expected``; return the differences (empty: a match)."""
+    diffs: list[str] = []
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where or '/'} is {_show(actual)}, expected an object"]
+        for key, item in expected.items():
+            if key not in actual:
+                diffs.append(f"{where}/{key} is missing")
+            else:
+                diffs += match_value(item, actual[key], bindings, f"{where}/{key}")
+        return diffs
+    if isinstance(expected, list):
+        return _match_list(expected, actual, bindings, where)
+    _scalar(expected, actual, bindings, where, diffs)
+    return diffs
+
+
+def _match_list(expected: list[Any], actual: Any, bindings: Bindings, where: str) -> list[str]:
+    """Each expected item must match a different actual item, in any order (like the runner)."""
+    if not isinstance(actual, list):
+        return [f"{where or '/'} is {_show(actual)}, expected an array"]
+    if not expected and actual:
+        return [f"{where or '/'} has {len(actual)} items, expected an empty array"]
+    free = list(range(len(actual)))
+    for index, item in enumerate(expected):
+        tried: list[list[str]] = []
+        for candidate in free:
+            trial = dict(bindings)
+            diffs = match_value(item, actual[candidate], trial, f"{where}/{candidate}")
+            if not diffs:
+                bindings.update(trial)
+                free.remove(candidate)
+                break
+            tried.append(diffs)
+        else:
+            # Explain with the item that came closest, so the report says what differs.
+            return (
+                min(tried, key=len)
+                if tried
+                else [f"{where}/{index} is missing: no item matches {_show(item)}"]
+            )
+    return []
