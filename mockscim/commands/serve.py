@@ -199,7 +199,9 @@ def serve(
         options["tenants"] = read_tenants(tenants_file) if tenants_file else ()
         if options.get("state_file") and not options.get("journal_file"):
             # The journal survives restarts with the state: it goes next to the state file.
-            options["journal_file"] = options["state_file"].with_name(options["state_file"].name + ".journal.jsonl")
+            options["journal_file"] = options["state_file"].with_name(
+                options["state_file"].name + ".journal.jsonl"
+            )
         profile = replace(PROFILES[profile_name], patch_returns_resource=patch_response == "resource")
         auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
         settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()

@@ -61,9 +61,14 @@ class FlowResult:
     bindings: Bindings
 
     @property
+    def verifiable(self) -> bool:
+        """False when the flow has no step Okta sends (every step is ``okta: false``)."""
+        return bool(self.steps)
+
+    @property
     def passed(self) -> bool:
-        """True when every expected step matched."""
-        return all(step.matched for step in self.steps)
+        """True when every expected step matched (a flow with nothing to match never passes)."""
+        return self.verifiable and all(step.matched for step in self.steps)
 
     @property
     def first_missing(self) -> StepResult | None:
@@ -146,9 +151,18 @@ def compare(expected: Expected, entry: Entry, bindings: Bindings) -> list[str]:
     diffs += _compare_query(expected, literal_query, request.get("query") or {}, trial)
     if expected.body is not MISSING:
         diffs += [f"body {d}" for d in match_value(expected.body, request.get("body"), trial)]
+    diffs += _credentials(expected.step, request)
     if not diffs:
         bindings.update(trial)
     return diffs
+
+
+def _credentials(step: Step, request: dict[str, Any]) -> list[str]:
+    """``auth: none`` steps expect no Authorization header (values are masked in the journal)."""
+    sent = "authorization" in {k.lower() for k in (request.get("headers") or {})}
+    if step.request is not None and step.request.auth == "none" and sent:
+        return ["sent an Authorization header, expected none (auth: none)"]
+    return []
 
 
 def _compare_query(expected: Expected, literal: str, actual: dict[str, str], bindings: Bindings) -> list[str]:
@@ -194,31 +208,69 @@ def _closest(expected: Expected, entries: list[Entry], bindings: Bindings) -> tu
     return best[1], best[2]
 
 
-def match_flow(
-    scenario: Scenario, entries: list[Entry], *, strict_order: bool = False, name: str | None = None
-) -> FlowResult:
-    """Match a flow's steps to journal entries in order; other requests may come in between
-    unless ``strict_order``. Steps after the first missing one are still looked for."""
+# How many starting points (candidates for the first step) a flow is tried from. Each is a
+# full greedy pass; the cap keeps a long journal cheap.
+MAX_STARTS = 20
+
+
+def _greedy(
+    steps: list[Expected], entries: list[Entry], start: int, first: int | None, strict: bool
+) -> tuple[list[StepResult], Bindings]:
+    """One pass: each step takes the first matching entry after the previous one."""
     bindings: Bindings = {}
     results: list[StepResult] = []
-    position = 0
-    for expected in expected_steps(scenario):
-        window = entries[position : position + 1] if strict_order else entries[position:]
+    position = start
+    for index, expected in enumerate(steps):
+        window = entries[position : position + 1] if strict else entries[position:]
+        if index == 0 and first is not None:
+            window = entries[first : first + 1]
+            position = first
         hit = next((i for i, e in enumerate(window) if not compare(expected, e, bindings)), None)
         if hit is None:
-            closest, diffs = _closest(expected, entries[position:] or entries, bindings)
-            if closest is not None and not diffs:
-                diffs = [f"journal #{closest['id']} matches but came too early (out of order)"]
-            if closest is None or len(diffs) > 1 or diffs[0].startswith(("method", "path")):
-                earlier = [e for e in entries[:position] if not compare(expected, e, dict(bindings))]
-                if earlier:
-                    diffs.append(
-                        f"journal #{earlier[-1]['id']} matches but came before the previous step (out of order)"
-                    )
-            results.append(StepResult(expected, closest=closest, differences=diffs))
+            results.append(_missing(expected, entries, position, bindings))
             continue
         entry = window[hit]
         _save(expected.step, entry, bindings)
         results.append(StepResult(expected, entry=entry))
         position += hit + 1
+    return results, bindings
+
+
+def _missing(expected: Expected, entries: list[Entry], position: int, bindings: Bindings) -> StepResult:
+    """A step nothing matched: the closest request after the previous step, and why it differs."""
+    closest, diffs = _closest(expected, entries[position:] or entries, bindings)
+    if closest is not None and not diffs:
+        diffs = [f"journal #{closest['id']} matches but came too early (out of order)"]
+    if closest is None or len(diffs) > 1 or diffs[0].startswith(("method", "path")):
+        earlier = [e for e in entries[:position] if not compare(expected, e, dict(bindings))]
+        if earlier:
+            diffs.append(
+                f"journal #{earlier[-1]['id']} matches but came before the previous step (out of order)"
+            )
+    return StepResult(expected, closest=closest, differences=diffs)
+
+
+def _starts(first: Expected, entries: list[Entry]) -> list[int | None]:
+    """Where the flow may begin: the latest entries matching its first step (None: no candidate)."""
+    found = [i for i, e in enumerate(entries) if not compare(first, e, {})]
+    return list(reversed(found[-MAX_STARTS:])) or [None]
+
+
+def match_flow(
+    scenario: Scenario, entries: list[Entry], *, strict_order: bool = False, name: str | None = None
+) -> FlowResult:
+    """Match a flow's steps to journal entries in order; other requests may come in between
+    unless ``strict_order``. The flow is tried from each request that could be its first step
+    (latest first), so an earlier unrelated session cannot capture the bindings; the complete
+    match, else the one with most steps matched, is reported."""
+    steps = expected_steps(scenario)
+    best: tuple[list[StepResult], Bindings] | None = None
+    for first in _starts(steps[0], entries) if steps else [None]:
+        results, bindings = _greedy(steps, entries, 0, first, strict_order)
+        score = sum(r.matched for r in results)
+        if best is None or score > sum(r.matched for r in best[0]):
+            best = (results, bindings)
+        if score == len(steps):
+            break
+    results, bindings = best or ([], {})
     return FlowResult(name or scenario.name, str(scenario.path), results, bindings)

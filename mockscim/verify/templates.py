@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from typing import Any
 
 from mockscim.inspect.masking import MASK
@@ -36,6 +37,18 @@ def _lookup(reference: str, bindings: Bindings) -> Any:
 
 def _pattern(template: str, bindings: Bindings, segment: bool) -> tuple[re.Pattern[str], dict[str, str]]:
     """A regex for ``template``: bound names as literals, unbound ones as named groups."""
+    references = sorted({m.group(1) for m in REFERENCE.finditer(template) if m.group(1)})
+    bound = tuple((r, None if (v := _lookup(r, bindings)) is MISSING else as_text(v)) for r in references)
+    return _build(template, bound, segment)
+
+
+@lru_cache(maxsize=4096)
+def _build(
+    template: str, bound: tuple[tuple[str, str | None], ...], segment: bool
+) -> tuple[re.Pattern[str], dict[str, str]]:
+    """The regex and its group names for one template, given each reference's bound text (None:
+    unbound). Cached: verify compares the same templates against every journal entry."""
+    known = dict(bound)
     groups: dict[str, str] = {}
     parts, position = [], 0
     wildcard = r"[^/?&]+?" if segment else r".*?"
@@ -46,9 +59,9 @@ def _pattern(template: str, bindings: Bindings, segment: bool) -> tuple[re.Patte
             parts.append(re.escape("${"))
             continue
         reference = match.group(1)
-        value = _lookup(reference, bindings)
-        if value is not MISSING:
-            parts.append(re.escape(as_text(value)))
+        text = known.get(reference)
+        if text is not None:
+            parts.append(re.escape(text))
         elif "." in reference:
             parts.append(wildcard)  # a key of an unbound object: cannot bind part of it
         elif reference in groups.values():

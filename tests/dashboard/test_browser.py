@@ -17,7 +17,7 @@ import yaml
 TOKEN, PASSWORD = "s3cr3t-token-for-tests", "pw-Never-Shown-42"
 WAIT = 10
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
-SPACE = "\ue00d"  # Selenium's Keys.SPACE (imported lazily elsewhere; the skip needs no selenium)
+SPACE, ENTER = "\ue00d", "\ue007"  # Selenium's Keys (imported lazily elsewhere; the skip needs no selenium)
 
 
 def Select(element: Any) -> Any:  # noqa: N802 - Selenium's class, imported lazily (the skip needs no selenium)
@@ -115,7 +115,8 @@ def test_flow_view_groups_an_okta_aiw_session(page, okta_aiw, screenshot_dir):
     library = page.find_element(
         "css selector", '#library-complete li[data-flow="okta/common/assign-new-user"]'
     )
-    assert "Okta assigns a new user" in library.text and "#3 POST 201" in library.text
+    # The latest complete match is shown: bob (#4 lookup, #5 create) was assigned after alice (#2, #3).
+    assert "Okta assigns a new user" in library.text and "#5 POST 201" in library.text
     page.save_screenshot(str(screenshot_dir / "dashboard-flows.png"))
     okta_aiw.lookup("dave@example.com")
     wait(
@@ -242,6 +243,8 @@ def test_two_selected_requests_export_as_a_scenario(page, okta_aiw, downloads):
     exported = [int(re.search(r"\[journal #(\d+)\]$", step["name"]).group(1)) for step in scenario["steps"]]
     assert exported == sorted(int(row.get_attribute("data-id")) for row in (first, third))
     assert PASSWORD not in saved.read_text(encoding="utf-8")
+    first.find_element("css selector", ".c-req").send_keys(ENTER)  # the request line is the row's button
+    wait(page, lambda d: d.find_element("id", "detail").is_displayed(), "Enter opens the request")
 
 
 def test_select_all_shown_follows_the_filters(page, okta_aiw):

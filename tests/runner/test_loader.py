@@ -25,6 +25,11 @@ BAD_FILES = [
     ("bad-yaml-syntax.yaml", 4, "YAML syntax error: expected ',' or '}', but got '{'"),
     ("bad-unknown-key.yaml", 8, "$.steps[0].expect.stauts: unknown key 'stauts'; did you mean 'status'?"),
     ("bad-wrong-type.yaml", 8, '$.steps[0].expect.status: "201" is a string, expected integer or array'),
+    (
+        "bad-okta-not-boolean.yaml",
+        7,
+        '$.steps[1].okta: "false" is a string, expected boolean. true (the default)',
+    ),
     ("bad-missing-key.yaml", 3, "$.steps[0]: missing required key 'request'"),
     ("bad-method.yaml", 5, "$.steps[0].request.method: unknown HTTP method 'FETCH'; use one of GET, POST"),
     (
@@ -128,6 +133,41 @@ def test_semantic_mistakes_are_reported(parts, message):
     assert message in str(caught.value)
 
 
+ONE_STEP = "name: x\nsteps:\n  - name: s\n    request: {method: GET, path: /U}\n    expect: {status: 200}\n"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "$.steps[0].okta: 0 is an integer, expected boolean"),
+        ("null", "$.steps[0].okta: null is null, expected boolean"),
+        ("[false]", "$.steps[0].okta: [false] is a list, expected boolean"),
+    ],
+)
+def test_okta_must_be_a_boolean(value, message):
+    with pytest.raises(ScenarioError) as caught:
+        load_text(ONE_STEP + f"    okta: {value}\n", "inline.yaml")
+    assert str(caught.value).startswith(f"inline.yaml:6: {message}. true (the default) or false, unquoted.")
+
+
+@pytest.mark.parametrize(
+    ("extra", "okta"), [("", True), ("    okta: true\n", True), ("    okta: false\n", False)]
+)
+def test_okta_defaults_to_true(extra, okta):
+    assert load_text(ONE_STEP + extra, "inline.yaml").steps[0].okta is okta
+
+
+def test_okta_on_a_mock_step_is_refused():
+    text = (
+        "name: x\nrequires: [mock-admin]\nsteps:\n  - name: reset\n    mock: {reset: true}\n    okta: false\n"
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_text(text, "inline.yaml")
+    assert str(caught.value).startswith(
+        "inline.yaml:6: $.steps[0].okta: a mock: step sends no SCIM request, so there is nothing for okta: to mark"
+    )
+
+
 def test_a_document_that_is_not_a_mapping_is_reported():
     with pytest.raises(ScenarioError) as caught:
         load_text("- just\n- a list\n", "inline.yaml")
@@ -159,6 +199,7 @@ def test_valid_file_builds_the_model():
         ("Location", "absent", False),
     ]
     assert (create.line, page.line) == (8, 29)
+    assert (create.okta, page.okta) == (True, False)
     assert page.loop == Loop(count=2, items=(1, 2))
     assert page.request.auth == "none"
 

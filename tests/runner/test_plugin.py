@@ -190,7 +190,11 @@ def test_external_mockscim_with_a_tenant_per_test(pytester, server, scim):
     # runs in its own tenant; the tenants are deleted afterwards.
     pytester.makepyfile(test_tenants=TENANT_TESTS)
     user, token = scim.session.auth
-    result = pytester.runpytest(f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}", "--mockscim-tenants")
+    result = pytester.runpytest(
+        f"--mockscim-base-url={server.url}/scim/v2",
+        f"--mockscim-auth=basic:{user}:{token}",
+        "--mockscim-tenants",
+    )
     result.assert_outcomes(passed=6)
     tenants = scim.session.get(server.url + "/__admin/tenants", timeout=5).json()["tenants"]
     assert [t["name"] for t in tenants] == ["default"]
@@ -199,5 +203,7 @@ def test_external_mockscim_with_a_tenant_per_test(pytester, server, scim):
 def test_external_server_without_tenants_is_shared(pytester, server, scim):
     pytester.makepyfile(test_tenants=TENANT_TESTS)
     user, token = scim.session.auth
-    result = pytester.runpytest(f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}")
+    result = pytester.runpytest(
+        f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}"
+    )
     result.assert_outcomes(passed=1, failed=5)  # the same userName collides after the first test

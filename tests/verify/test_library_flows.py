@@ -153,7 +153,7 @@ def test_okta_reads_one_resource_only_right_before_putting_it(flow):
     sent = calls(flow)
     index = 0
     while index < len(sent):
-        method, path, _ = sent[index]
+        path = sent[index][1]
         reads = 0
         while index + reads < len(sent) and sent[index + reads][:2] == ("GET", path):
             reads += 1
@@ -184,6 +184,29 @@ def test_okta_creates_each_user_once(flow):
         if (expected.method, expected.path) == ("POST", "/Users") and isinstance(expected.body, dict)
     ]
     assert len(names) == len(set(names)), f"{flow}: {names}"
+
+
+@pytest.mark.parametrize("flow", _provisioning_flows(writing=True))
+def test_okta_creates_users_active(flow):
+    # Okta's create carries active: true (§5.2, §10.5); an inactive account was made elsewhere.
+    for expected in expected_steps(load(flow)):
+        if (expected.method, expected.path) == ("POST", "/Users"):
+            assert expected.body.get("active") is True, f"{flow}: {expected.name}"
+
+
+@pytest.mark.parametrize("flow", _provisioning_flows())
+def test_okta_repeats_a_list_call_only_after_a_write(flow):
+    # A lookup or import page is sent once per decision (§4, §5.1, §9.2); only the connector
+    # probe count=2 is sent again by Save (§3). The same call again with no write in between
+    # is the harness checking the answer.
+    seen: set[tuple[str, str]] = set()
+    for method, path, query in calls(flow):
+        if method in WRITES:
+            seen.clear()
+        elif path in ("/Users", "/Groups") and query.get("count") != "2":
+            call = (path, repr(sorted(query.items())))
+            assert call not in seen, f"{flow}: {path} {query} twice with no write in between"
+            seen.add(call)
 
 
 @pytest.mark.parametrize("flow", _provisioning_flows())

@@ -57,6 +57,9 @@ def test_every_library_flow_played_as_okta_verifies(flow_id, server, settings, a
         pytest.skip(f"{flow_id} needs what this target lacks: {played.skip_reason}")
     assert played.passed, flow_id
     result = match_flow(scenario, journal(app))
+    if not result.verifiable:  # every step is okta: false (e.g. okta/negative/unknown-id)
+        assert "not verifiable" in flow_report(result)
+        return
     assert result.passed, flow_report(result)
 
 
@@ -247,3 +250,11 @@ def test_admin_verify_endpoint(scim, server):
     assert report["passed"] is False
     assert [s["matched"] is not None for s in report["flows"][0]["steps"]] == [True, False]
     assert scim.session.post(admin, json={"flows": "x"}, timeout=5).status_code == 400
+
+
+def test_a_flow_okta_never_sends_is_not_verifiable(app):
+    result = match_flow(
+        load_scenario(library_root() / "okta/negative/unknown-id.scenario.yaml"), journal(app)
+    )
+    assert not result.verifiable and not result.passed
+    assert "not verifiable" in flow_report(result)

@@ -1,0 +1,73 @@
+"""Cold start: from process start to the first 200 on ``/ServiceProviderConfig`` of ``mockscim serve``."""
+
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+from benchmarks import dataset
+from benchmarks.load import authorization
+from benchmarks.servers import ROOT
+from benchmarks.servers import environment
+
+
+def free_port() -> int:
+    """A loopback port the OS says is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def probe(port: int) -> int | None:
+    """GET /ServiceProviderConfig once; the status, or None while nothing listens."""
+    request = (
+        f"GET {dataset.BASE_PATH}/ServiceProviderConfig HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: {authorization()}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(request)
+            head = sock.recv(64)
+    except OSError:
+        return None
+    return int(head.split()[1]) if head.startswith(b"HTTP/") else None
+
+
+def one_start() -> float:
+    """Seconds from Popen of ``python -m mockscim serve`` to its first 200."""
+    port = free_port()
+    command = [sys.executable, "-m", "mockscim", "serve", "--port", str(port), "-q"]
+    command += ["--auth", f"basic:{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}"]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=ROOT, env=environment(), stdout=subprocess.DEVNULL)
+    try:
+        while probe(port) != 200:
+            if process.poll() is not None:
+                raise RuntimeError(f"mockscim serve exited with {process.returncode}")
+            time.sleep(0.002)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def import_time() -> float:
+    """Seconds for a bare interpreter to start and exit (the floor under any cold start)."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - started
+
+
+def measure(runs: int) -> dict[str, Any]:
+    """Median (and every run) of ``runs`` cold starts, with the bare interpreter's start for scale."""
+    starts = [one_start() for _ in range(runs)]
+    floors = [import_time() for _ in range(runs)]
+    return {
+        "median_s": round(statistics.median(starts), 3),
+        "runs_s": [round(x, 3) for x in starts],
+        "python_startup_s": round(statistics.median(floors), 3),
+    }

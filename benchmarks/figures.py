@@ -1,0 +1,98 @@
+"""Figures from the raw runs: per-target medians, and the ratios taken within one round."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from typing import Any
+
+from benchmarks import dataset
+from benchmarks.hotpaths import CEILING
+from benchmarks.hotpaths import SMALL
+from benchmarks.hotpaths import SMALL_OFF
+from benchmarks.paths import HOT_PATHS
+
+Runs = list[dict[str, Any]]
+FLAT_PATHS = ("lookup", "get_user", "import_page")
+
+
+def geomean(values: list[float]) -> float:
+    """Geometric mean (the right average for ratios)."""
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else float("nan")
+
+
+def by_round(runs: Runs, path: str, target: str) -> dict[int, dict[str, Any]]:
+    """The runs of one path on one target, keyed by round."""
+    return {r["round"]: r for r in runs if r["path"] == path and r["target"] == target}
+
+
+def cell(runs: Runs, path: str, target: str) -> dict[str, float] | None:
+    """Median req/s, p50, p99 and errors over the rounds of one path on one target."""
+    rows = list(by_round(runs, path, target).values())
+    if not rows:
+        return None
+    median = lambda key: statistics.median(r[key] for r in rows)  # noqa: E731
+    return {
+        "rps": median("rps"),
+        "p50_ms": median("p50_ms"),
+        "p99_ms": median("p99_ms"),
+        "errors": sum(r["errors"] for r in rows),
+    }
+
+
+def ratio(
+    runs: Runs, path: str, top: str, bottom: str, key: str, top_path: str | None = None
+) -> float | None:
+    """Geometric mean over rounds of top/bottom for ``key``, each ratio taken within one round."""
+    tops, bottoms = by_round(runs, top_path or path, top), by_round(runs, path, bottom)
+    values = [tops[r][key] / bottoms[r][key] for r in tops if r in bottoms and bottoms[r][key]]
+    return round(geomean(values), 3) if values else None
+
+
+def hot_path_rows(runs: Runs, scales: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """Per hot path: its cells per target and the within-round ratios."""
+    largest = scales[-1]
+    rows = {}
+    for path in [p for p in HOT_PATHS if any(r["path"] == p for r in runs)]:
+        rows[path] = {
+            "cells": {
+                t: cell(runs, path, t) for t in (CEILING, SMALL, SMALL_OFF, *scales) if cell(runs, path, t)
+            },
+            "x_ceiling": ratio(runs, path, SMALL, CEILING, "rps"),
+            "journal_cost": _cost(ratio(runs, path, SMALL, SMALL_OFF, "rps")),
+            "scale_p50_ratio": ratio(runs, path, largest, SMALL, "p50_ms"),
+            "scale_p99_ratio": ratio(runs, path, largest, SMALL, "p99_ms"),
+            "scale_rps_ratio": ratio(runs, path, largest, SMALL, "rps"),
+            "largest": largest,
+        }
+    return rows
+
+
+def _cost(on_over_off: float | None) -> float | None:
+    """Throughput lost to journaling: 1 - on/off."""
+    return None if on_over_off is None else round(1 - on_over_off, 3)
+
+
+def memory(servers: dict[str, Any]) -> dict[str, Any]:
+    """RSS per 10,000 users from each seeded server (RSS after users minus RSS before, same process)."""
+    out = {}
+    for name, facts in servers.items():
+        scale = dataset.SCALES.get(name)
+        if scale is None or scale.users < 10_000 or "rss_users_kb" not in facts:
+            continue
+        per_10k = (facts["rss_users_kb"] - facts["rss_empty_kb"]) / (scale.users / 10_000) / 1024
+        groups = (facts["rss_groups_kb"] - facts["rss_users_kb"]) / 1024
+        out[name] = {
+            "mb_per_10k_users": round(per_10k, 2),
+            "groups_mb": round(groups, 1),
+            "seed_s": facts["seed_s"],
+            "rss_mb": round(facts["rss_groups_kb"] / 1024, 1),
+        }
+    return out
+
+
+def ceiling_post_ratio(runs: Runs) -> float | None:
+    """The minimal POST endpoint relative to the minimal GET, within each round."""
+    posts = [r["rps"] for r in runs if r["path"] == "ceiling_post"]
+    gets = [r["rps"] for r in runs if r["target"] == CEILING and r["path"] != "ceiling_post"]
+    return round(statistics.median(posts) / statistics.median(gets), 3) if posts and gets else None

@@ -1,0 +1,78 @@
+"""Benchmark server processes: start ``benchmarks.launcher``, read its announcement, stop it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Server:
+    """A running launcher process."""
+
+    process: subprocess.Popen[str]
+    port: int
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        """``http://127.0.0.1:port``."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (for py-spy)."""
+        return self.process.pid
+
+    def rss_kb(self) -> int:
+        """The server's current VmRSS in KiB, read from /proc/<pid>/status."""
+        with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+    def stop(self) -> None:
+        """Terminate the process and wait for it."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def environment() -> dict[str, str]:
+    """The child environment: the repository on sys.path, no bytecode writes, quiet Python."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def launch(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> subprocess.Popen[str]:
+    """Start a launcher process; ``wait_ready`` reads its announcement."""
+    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app]
+    command += ["--journal", "on" if journal else "off"] + (["--scale", scale] if scale else [])
+    return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=environment())
+
+
+def wait_ready(process: subprocess.Popen[str]) -> Server:
+    """Read the launcher's JSON line (it is printed once the store is seeded and the port bound)."""
+    line = process.stdout.readline() if process.stdout else ""
+    if not line:
+        process.wait()
+        raise RuntimeError(
+            f"a benchmark server exited with {process.returncode}: {' '.join(map(str, process.args))}"
+        )
+    facts = json.loads(line)
+    return Server(process, facts.pop("port"), facts)
+
+
+def start(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> Server:
+    """Start a launcher and wait until it serves."""
+    return wait_ready(launch(app, scale, journal))
