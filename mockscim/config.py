@@ -87,6 +87,7 @@ class Settings:
     public_url: str | None = None
     trust_proxy: int = 0
     debug: bool = False
+    journal: bool = True  # --no-journal: record nothing (faults and --strict still work)
     journal_size: int = 10_000
     journal_file: Path | None = None
     journal_body_limit: int = 64 * 1024

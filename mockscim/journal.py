@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -45,8 +46,19 @@ class EntryFilter:
         return all(checks)
 
 
+Completer = Callable[[Entry], None]
+# A deferred completion waits until no request has arrived for this long, so validation never
+# competes with requests in flight (see ``Journal.append``).
+IDLE_SECONDS = 0.05
+
+
 class Journal:
-    """Keeps the last ``max_entries`` entries; counts the ones it had to drop."""
+    """Keeps the last ``max_entries`` entries; counts the ones it had to drop.
+
+    An entry may arrive with a *completer*: the expensive part (findings, the parsed response
+    body) is filled in later, off the request path, by a worker that runs while the server is
+    idle, or at once when somebody reads the entry. Readers always get complete entries.
+    """
 
     def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
         if max_entries < 1:
@@ -57,6 +69,11 @@ class Journal:
         self.dropped = 0
         self.file = file
         self._listeners: list[Callable[[Entry], None]] = []
+        self._pending: dict[int, tuple[Entry, Completer]] = {}  # in id order (insertion order)
+        self._completing = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._last_append = 0.0
+        self._worker: threading.Thread | None = None
         if file is not None and file.exists():
             self._load(file)
 
@@ -81,41 +98,100 @@ class Journal:
         """Append to the ring buffer, counting the entry that falls out."""
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1
+            self._pending.pop(self._entries[0]["id"], None)
         self._entries.append(entry)
 
-    def append(self, entry: Entry) -> Entry:
-        """Assign the next id, store the entry (and write it to the file); return it."""
+    def append(self, entry: Entry, complete: Completer | None = None) -> Entry:
+        """Assign the next id and store the entry; ``complete`` fills in the rest later.
+
+        With a journal file the entry is completed at once, so the file is written in order.
+        """
         with self._lock:
             entry = {"id": self._next_id, **entry}
             self._next_id += 1
             self._push(entry)
-            if self.file is not None:
-                with self.file.open("a", encoding="utf-8") as handle:
-                    handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            if complete is not None and self.file is None:
+                self._pending[entry["id"]] = (entry, complete)
+                self._last_append = time.monotonic()
+                if self._worker is None or len(self._pending) == 1:
+                    self._start_worker()
             listeners = list(self._listeners)
+        if complete is not None and self.file is not None:
+            complete(entry)
+        if self.file is not None:
+            with self._lock, self.file.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
         for listener in listeners:
             listener(entry)
         return entry
 
-    def entries(self, where: EntryFilter | None = None, *, newest_first: bool = False) -> list[Entry]:
-        """Entries matching ``where``, oldest first unless asked otherwise."""
+    def ready(self, entry: Entry) -> Entry:
+        """Complete ``entry`` now if its completion is still pending; return it."""
+        with self._completing:
+            with self._lock:
+                waiting = self._pending.get(entry["id"])
+            if waiting is not None:
+                waiting[1](entry)
+                with self._lock:
+                    self._pending.pop(entry["id"], None)
+        return entry
+
+    def _start_worker(self) -> None:
+        """Start the idle-time completion worker if it is not running (lock held)."""
+        if self._worker is None or not self._worker.is_alive():
+            self._worker = threading.Thread(
+                target=self._complete_when_idle, name="mockscim-journal", daemon=True
+            )
+            self._worker.start()
+        self._wake.notify()
+
+    def _complete_when_idle(self) -> None:
+        """Complete pending entries, oldest first, whenever no request came for IDLE_SECONDS;
+        exit once nothing has been pending for a while (restarted by the next append)."""
+        while True:
+            with self._lock:
+                quiet = time.monotonic() - self._last_append
+                if not self._pending:
+                    if not self._wake.wait(timeout=2.0) and not self._pending:
+                        self._worker = None
+                        return
+                    continue
+                if quiet < IDLE_SECONDS:
+                    self._wake.wait(timeout=IDLE_SECONDS - quiet)
+                    continue
+                entry, _ = next(iter(self._pending.values()))  # the oldest
+            self.ready(entry)
+
+    def pending(self) -> int:
+        """How many entries still wait for their completion."""
         with self._lock:
-            selected = [e for e in self._entries if where is None or where.matches(e)]
+            return len(self._pending)
+
+    def entries(self, where: EntryFilter | None = None, *, newest_first: bool = False) -> list[Entry]:
+        """Complete entries matching ``where``, oldest first unless asked otherwise."""
+        with self._lock:
+            stored = list(self._entries)
+        selected = [e for e in map(self.ready, stored) if where is None or where.matches(e)]
         return selected[::-1] if newest_first else selected
 
     def get(self, entry_id: int) -> Entry | None:
-        """The entry with this id, if it is still in the buffer."""
+        """The complete entry with this id, if it is still in the buffer."""
         with self._lock:
-            return next((e for e in self._entries if e["id"] == entry_id), None)
+            entry = next((e for e in self._entries if e["id"] == entry_id), None)
+        return self.ready(entry) if entry is not None else None
 
     def count(self, where: EntryFilter | None = None) -> int:
-        """How many buffered entries match."""
+        """How many buffered entries match (counting them all completes nothing)."""
+        if where is None:
+            with self._lock:
+                return len(self._entries)
         return len(self.entries(where))
 
     def clear(self) -> None:
         """Forget every entry (ids keep increasing, so old ids never come back)."""
         with self._lock:
             self._entries.clear()
+            self._pending.clear()
             self.dropped = 0
 
     def subscribe(self, listener: Callable[[Entry], None]) -> Callable[[], None]:

@@ -260,6 +260,9 @@ class InMemoryStore:
         """Replace all state with a snapshot taken by ``snapshot``; refuse foreign data."""
         if not isinstance(snapshot, dict) or snapshot.get("format") != SNAPSHOT_FORMAT:
             raise InvalidValue(f"not a mockscim snapshot: 'format' must be '{SNAPSHOT_FORMAT}'")
+        for key in ("users", "groups"):
+            if not isinstance(snapshot.get(key, []), list):
+                raise InvalidValue(f"a snapshot's '{key}' must be a list of resources")
         with self._lock:
             backup = (self._data, self._user_names, self._group_names, self._external, self._groups_of)
             self.reset()

@@ -222,6 +222,8 @@ def test_snapshot_restore_round_trip(store):
         {"users": []},
         {"format": "other/1"},
         {"format": "mockscim-state/1", "users": [{"userName": "no-id"}]},
+        {"format": "mockscim-state/1", "users": 5},
+        {"format": "mockscim-state/1", "groups": {"id": "g"}},
         {
             "format": "mockscim-state/1",
             "groups": [{"id": "g", "displayName": "G", "members": [{"value": "ghost"}]}],

@@ -121,6 +121,12 @@ def banner(settings: Settings, url: str) -> str:
     help="Largest page size; larger counts are clamped.",
 )
 @click.option(
+    "--journal/--no-journal",
+    default=True,
+    show_default=True,
+    help="Record every request (classification and findings); --no-journal records nothing.",
+)
+@click.option(
     "--journal-size",
     default=10_000,
     show_default=True,

@@ -316,7 +316,8 @@ def _stream(journal: Journal, since: int | None) -> Iterator[str]:
                 yield ": heartbeat\n\n"
             elif entry["id"] > sent:  # the backlog and the subscription may overlap
                 sent = entry["id"]
-                yield f"id: {sent}\nevent: entry\ndata: {json.dumps(summarize(entry), ensure_ascii=False)}\n\n"
+                summary = summarize(journal.ready(entry))  # complete it here, not in the request
+                yield f"id: {sent}\nevent: entry\ndata: {json.dumps(summary, ensure_ascii=False)}\n\n"
     finally:
         unsubscribe()
 

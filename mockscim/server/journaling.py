@@ -71,7 +71,8 @@ def _prior(shape: str, rtype: str | None, rid: str | None) -> dict[str, Any] | N
 
 
 def inspection() -> dict[str, Any]:
-    """Envelope, classification and findings for the current request (computed once)."""
+    """Envelope and classification of the current request (computed once, before the view);
+    ``findings`` is a function, so the validation can run later, off the request path."""
     if "mockscim_inspection" in g:
         return g.mockscim_inspection
     state = get_state()
@@ -87,8 +88,12 @@ def inspection() -> dict[str, Any]:
     )
     shape, rtype, rid = route_of(scim_path)
     classification = classify(envelope, _prior(shape, rtype, rid))
-    findings = inspect(envelope, classification, body_problem=problem)
-    findings += path_warnings(request.environ.get(RAW_PATH_KEY), scim_path or "/", base)
+    raw_path = request.environ.get(RAW_PATH_KEY)
+
+    def findings() -> list[Finding]:
+        found = inspect(envelope, classification, body_problem=problem)
+        return found + path_warnings(raw_path, scim_path or "/", base)
+
     g.mockscim_inspection = {"envelope": envelope, "classification": classification, "findings": findings}
     return g.mockscim_inspection
 
@@ -104,40 +109,44 @@ def _refuse_if_strict(findings: list[Finding]) -> None:
         )
 
 
-def _entry(response: Response, info: dict[str, Any], started: float) -> dict[str, Any]:
-    """The journal entry for one request/response pair, masked and JSON-safe."""
+def _entry(response: Response, info: dict[str, Any], started: float) -> tuple[dict[str, Any], Any]:
+    """The journal entry for one request/response pair, and the function that completes it.
+
+    The cheap parts are filled in now. The findings (JSON Schema validation) and the parsed,
+    masked response body are filled in by the completer, which the journal runs while the
+    server is idle or when the entry is read (mockscim/journal.py): validation never slows
+    the request down (docs/performance.md).
+    """
     envelope, classification = info["envelope"], info["classification"]
-    body, _ = (
-        parse_body(response.get_data(), get_state().settings.journal_body_limit)
-        if not response.is_streamed
-        else (None, None)
-    )
-    return {
+    limit = get_state().settings.journal_body_limit
+    raw = b"" if response.is_streamed else response.get_data()
+    body_size = len(raw)
+    raw = raw if body_size <= limit else b""  # only the size is kept above the limit
+    findings = info.get("computed_findings") or info["findings"]
+    is_post = request.method == "POST"
+    entry = {
         "at": g.mockscim_at,
         "duration_ms": round((monotonic() - started) * 1000, 3),
         "request": {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]},
-        "response": {
-            "status": response.status_code,
-            "headers": mask_headers(dict(response.headers)),
-            "body": mask_body(body),
-        },
+        "response": {"status": response.status_code, "headers": mask_headers(dict(response.headers))},
         "operation": classification.operation,
         "dialect": classification.dialect,
-        "findings": [f.to_dict() for f in info["findings"]],
-        "resource": _resource(classification, body),
         "fault": faulting.fault_mark(),
     }
 
+    def complete(entry: dict[str, Any]) -> None:
+        body = parse_body(raw, limit)[0] if body_size <= limit else {"_truncated": True, "size": body_size}
+        entry["response"]["body"] = mask_body(body)
+        entry["findings"] = [f.to_dict() for f in (findings() if callable(findings) else findings)]
+        entry["resource"] = _resource(classification, body, is_post)
 
-def _resource(classification: Classification, body: Any) -> dict[str, Any] | None:
+    return entry, complete
+
+
+def _resource(classification: Classification, body: Any, is_post: bool) -> dict[str, Any] | None:
     """Which resource the request touched: from the path, or from a created resource's id."""
     rid = classification.resource_id
-    if (
-        rid is None
-        and isinstance(body, dict)
-        and isinstance(body.get("id"), str)
-        and request.method == "POST"
-    ):
+    if rid is None and is_post and isinstance(body, dict) and isinstance(body.get("id"), str):
         rid = body["id"]
     if classification.resource_type is None or rid is None:
         return None
@@ -191,8 +200,9 @@ def install_hooks(app: Flask, settings: Settings) -> None:
         # as it was (a PUT that flips active is a deactivation, §7.2).
         if _is_scim(settings):
             info = inspection()
-            if settings.strict:
-                _refuse_if_strict(info["findings"])
+            if settings.strict:  # validation cannot wait: it decides whether the request is served
+                info["computed_findings"] = info["findings"]()
+                _refuse_if_strict(info["computed_findings"])
             return faulting.before_view(
                 get_state(), info["classification"].operation, info["envelope"]["path"]
             )
@@ -210,13 +220,13 @@ def install_hooks(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _record(response: Response) -> Response:
         try:
-            if _is_scim(settings) and "mockscim_started" in g:
+            if settings.journal and _is_scim(settings) and "mockscim_started" in g:
                 try:
                     journal = get_state().journal
                 except ScimError:
                     return response  # no such tenant: there is no journal to record into
                 faulting.corrupt(response)
-                journal.append(_entry(response, inspection(), g.mockscim_started))
+                journal.append(*_entry(response, inspection(), g.mockscim_started))
                 faulting.slow_down(response)
             return response
         finally:

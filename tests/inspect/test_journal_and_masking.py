@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -142,3 +143,48 @@ def test_mask_text_for_bodies_that_are_not_json():
         == '{"userName": "a", "password" : "***", oops'
     )
     assert "hunter" not in json.dumps(mask_text('{"PASSWORD":"hunter2"'))
+
+
+def _completer(log: list[int]):
+    """A completion that records which entries it completed."""
+
+    def complete(entry: dict) -> None:
+        log.append(entry["id"])
+        entry["findings"] = []
+
+    return complete
+
+
+def test_deferred_completion_runs_when_idle():
+    journal, done = Journal(), []
+    for _ in range(3):
+        journal.append(entry(), _completer(done))
+    deadline = time.monotonic() + 5
+    while journal.pending() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert done == [1, 2, 3] and journal.pending() == 0
+
+
+def test_reading_completes_an_entry_at_once():
+    journal, done = Journal(), []
+    first = journal.append(entry(), _completer(done))
+    assert journal.get(first["id"])["findings"] == [] and done == [1]
+    journal.append(entry(), _completer(done))
+    assert [e["id"] for e in journal.entries()] == [1, 2] and done == [1, 2]
+    assert journal.count() == 2 and done == [1, 2]
+
+
+def test_dropped_entries_are_never_completed():
+    journal, done = Journal(2), []
+    for _ in range(4):
+        journal.append(entry(), _completer(done))
+    assert [e["id"] for e in journal.entries()] == [3, 4]
+    assert {3, 4} <= set(done) and journal.pending() == 0  # 1 and 2 left with their entries
+
+
+def test_a_journal_file_gets_complete_entries_in_order(tmp_path):
+    path = tmp_path / "j.jsonl"
+    journal = Journal(file=path)
+    for _ in range(2):
+        journal.append(entry(), _completer([]))
+    assert [json.loads(line)["findings"] for line in path.read_text().splitlines()] == [[], []]

@@ -229,3 +229,13 @@ def test_cross_site_writes_are_refused(admin, headers, status):
     assert (
         admin.get("/requests", headers={"Sec-Fetch-Site": "cross-site"}).status_code == 200
     )  # reads stay allowed
+
+
+def test_no_journal_records_nothing(settings, scim_for):
+    running = start_background(create_app(replace(settings, journal=False)))
+    try:
+        client = scim_for(running)
+        client.create_user("nobody@example.com")
+        assert client.session.get(running.url + "/__admin/requests", timeout=5).json()["requests"] == []
+    finally:
+        running.stop()
