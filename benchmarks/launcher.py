@@ -22,11 +22,6 @@ from flask import request
 from benchmarks import dataset
 from benchmarks.dataset import Scale
 
-# The request hooks that journaling installs (mockscim/server/journaling.py): inspection and
-# findings, the store lock held for journal order, and the journal entry. ``--journal off``
-# removes them, which is what a ``--no-journal`` switch would do (there is none yet).
-JOURNAL_HOOKS = {"_inspect", "_serialize", "_record"}
-
 
 def rss_kb() -> int:
     """This process's resident set size in KiB (VmRSS from /proc/self/status)."""
@@ -54,17 +49,13 @@ def ceiling_app() -> Flask:
 
 
 def mockscim_app(journal: bool) -> Flask:
-    """The real app (Okta profile, Basic credentials); without the journaling hooks when asked."""
+    """The real app (Okta profile, Basic credentials); ``journal=False`` is ``--no-journal``."""
     from mockscim.config import AuthConfig
     from mockscim.config import Settings
     from mockscim.server import create_app
 
     auth = AuthConfig.parse(f"basic:{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}")
-    app = create_app(Settings(port=0, auth=auth, base_path=dataset.BASE_PATH))
-    if not journal:
-        for table in (app.before_request_funcs, app.after_request_funcs):
-            table[None] = [f for f in table[None] if f.__name__ not in JOURNAL_HOOKS]
-    return app
+    return create_app(Settings(port=0, auth=auth, base_path=dataset.BASE_PATH, journal=journal))
 
 
 def seed_users(store: Any, scale: Scale) -> None:

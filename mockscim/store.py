@@ -11,7 +11,6 @@ import hashlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
 from mockscim.clock import Clock
@@ -22,6 +21,8 @@ from mockscim.errors import NotFound
 from mockscim.errors import PreconditionFailed
 from mockscim.errors import Uniqueness
 from mockscim.ids import IdGenerator
+from mockscim.indexes import Indexes
+from mockscim.indexes import fold
 from mockscim.scim.filter import Expr
 from mockscim.scim.filter import compile_filter
 from mockscim.scim.filter import equality_terms
@@ -44,11 +45,6 @@ def clone(value: Any) -> Any:
     if isinstance(value, list):
         return [clone(v) for v in value]
     return value
-
-
-def _fold(value: Any) -> str | None:
-    """Case-fold a string for case-insensitive indexes (userName, displayName)."""
-    return value.casefold() if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -95,11 +91,12 @@ class InMemoryStore:
         with self._lock:
             self._changed()
             self._data: dict[str, dict[str, Record]] = {name: {} for name in RESOURCE_TYPES}
-            self._user_names: dict[str, str] = {}
-            self._group_names: dict[str, set[str]] = {}
-            self._external: dict[str, dict[str, set[str]]] = {name: {} for name in RESOURCE_TYPES}
-            self._groups_of: dict[str, dict[str, None]] = {}
-            self._passwords: dict[str, dict[str, str]] = {}
+            self._idx = Indexes(tuple(RESOURCE_TYPES))
+            # user id -> (sha256 digest, when): compact, since a store may hold 100,000 users.
+            self._passwords: dict[str, tuple[bytes, str]] = {}
+            self._order: dict[str, list[str]] = {}
+            self._order_dirty: dict[str, bool] = {}
+            self._schemas_pool: dict[tuple[str, ...], list[str]] = {}
 
     def counts(self) -> dict[str, int]:
         """Return how many resources of each type are stored."""
@@ -113,27 +110,48 @@ class InMemoryStore:
             return self._view(rtype, self._require(rtype, rid))
 
     def query(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
-        """Return (totalResults, copies of the requested page) for a search."""
+        """Return (totalResults, the requested page) for a search.
+
+        Pages are shallow views: they share nested values with the store, which never changes
+        a stored record in place (writes store new records), so callers must only read them.
+        Skipping the deep copy makes an import page of 100 users much cheaper.
+        """
         with self._lock:
+            if search.filter is None and search.sort_by is None:
+                return self._unfiltered_page(rtype, search)
             matches = self._matches(rtype, search.filter)
             if search.sort_by is not None:
-                views = [self._view(rtype, r) for r in matches]
+                views = [self._view(rtype, r, copy=False) for r in matches]
                 ordered = sort_resources(
                     views, RESOURCE_TYPES[rtype], search.sort_by, descending=search.descending
                 )
                 start = search.start_index - 1
                 return len(ordered), ordered[start : start + search.count]
-            total = len(matches) if isinstance(matches, list) else len(self._data[rtype])
-            # islice takes indexes up to sys.maxsize only; a page past the end is empty anyway.
-            start = min(search.start_index - 1, total)
-            page = islice(matches, start, start + search.count)
-            return total, [self._view(rtype, r) for r in page]
+            start = min(search.start_index - 1, len(matches))
+            return len(matches), [
+                self._view(rtype, r, copy=False) for r in matches[start : start + search.count]
+            ]
 
-    def _matches(self, rtype: str, expr: Expr | None) -> Any:
+    def _unfiltered_page(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
+        """Okta's import page: a slice of the creation order, O(page) at any store size."""
+        order = self._ordered(rtype)
+        start = min(search.start_index - 1, len(order))
+        records = self._data[rtype]
+        page = [records[rid] for rid in order[start : start + search.count]]
+        return len(order), [self._view(rtype, r, copy=False) for r in page]
+
+    def _ordered(self, rtype: str) -> list[str]:
+        """Ids in creation order; rebuilt only after a delete (Okta never deletes users)."""
+        if self._order_dirty.get(rtype, True):
+            self._order[rtype] = list(self._data[rtype])
+            self._order_dirty[rtype] = False
+        return self._order[rtype]
+
+    def _matches(self, rtype: str, expr: Expr | None) -> list[Record]:
         """All records matching ``expr``, in creation order; index-backed for eq lookups."""
         records = self._data[rtype]
         if expr is None:
-            return records.values()
+            return list(records.values())
         predicate = compile_filter(expr, RESOURCE_TYPES[rtype])
         candidates = self._candidates(rtype, expr)
         pool = records.values() if candidates is None else candidates
@@ -149,25 +167,10 @@ class InMemoryStore:
             name = term.path.attr.lower() if term.path.sub is None else ""
             if term.path.urn and term.path.urn.lower() != RESOURCE_TYPES[rtype].schema.id.lower():
                 continue
-            ids = self._index_lookup(rtype, name, term.value)
+            ids = self._idx.lookup(rtype, name, term.value)
             if ids is not None:
                 found = [records[i] for i in ids if i in records]
                 return sorted(found, key=lambda r: r["_seq"]) if len(found) > 1 else found
-        return None
-
-    def _index_lookup(self, rtype: str, name: str, value: Any) -> set[str] | list[str] | None:
-        """Ids whose indexed attribute equals ``value``; None when no index applies."""
-        if not isinstance(value, str):
-            return None
-        if name == "id":
-            return [value]
-        if name == "externalid":
-            return self._external[rtype].get(value, set())
-        if rtype == "User" and name == "username":
-            rid = self._user_names.get(value.casefold())
-            return [rid] if rid else []
-        if rtype == "Group" and name == "displayname":
-            return self._group_names.get(value.casefold(), set())
         return None
 
     # -- writes ----------------------------------------------------------------------------
@@ -201,35 +204,47 @@ class InMemoryStore:
     ) -> Record:
         """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness."""
         with self._lock:
-            current = self._require(rtype, rid)
-            self._check_version(current, version)
-            self._check_unique(rtype, resource, rid)
-            self._check_members(rtype, resource)
-            now = isoformat(self.clock.now())
-            meta = {**current["meta"], "lastModified": now, "version": current["meta"]["version"] + 1}
-            record = {"id": rid, **clone(resource), "meta": meta, "_seq": current["_seq"]}
-            self._unindex(rtype, current)
-            self._insert(rtype, record)  # Same key: the dict keeps the creation order.
-            self._set_password(rtype, rid, password, now)
-            self._changed()
-            return self._view(rtype, record)
+            return self._replace(rtype, rid, clone(resource), password, version, copy=True)
+
+    def _replace(
+        self, rtype: str, rid: str, owned: Record, password: str | None, version: int | None, *, copy: bool
+    ) -> Record:
+        """Store ``owned`` (a dict nobody else holds) as the new attributes of ``rid``."""
+        current = self._require(rtype, rid)
+        self._check_version(current, version)
+        self._check_unique(rtype, owned, rid)
+        self._check_members(rtype, owned)
+        now = isoformat(self.clock.now())
+        meta = {**current["meta"], "lastModified": now, "version": current["meta"]["version"] + 1}
+        record = {"id": rid, **owned, "meta": meta, "_seq": current["_seq"]}
+        self._idx.remove(rtype, current)
+        self._insert(rtype, record)  # Same key: the dict keeps the creation order.
+        self._set_password(rtype, rid, password, now)
+        self._changed()
+        return self._view(rtype, record, copy=copy)
 
     def modify(self, rtype: str, rid: str, change: Mutator, *, version: int | None = None) -> Record:
-        """Apply ``change`` to the stored attributes atomically (PATCH); return the new copy."""
+        """Apply ``change`` to a private copy of the stored attributes, atomically (PATCH).
+
+        ``change`` may edit the dict it gets in place and must return a fresh resource (as
+        ``normalize_resource`` does). The result is a read-only view (see ``query``): a PATCH
+        of a 10,000-member group copies the group once, not five times.
+        """
         with self._lock:
             current = self._require(rtype, rid)
             self._check_version(current, version)
             attributes = {k: clone(v) for k, v in current.items() if k not in ("id", "meta", "_seq")}
             resource, password = change(attributes)
-            return self.replace(rtype, rid, resource, password=password)
+            return self._replace(rtype, rid, resource, password, None, copy=False)
 
     def delete(self, rtype: str, rid: str, *, version: int | None = None) -> None:
         """Delete a resource; users leave every group and groups leave every parent group."""
         with self._lock:
             current = self._require(rtype, rid)
             self._check_version(current, version)
-            self._unindex(rtype, current)
+            self._idx.remove(rtype, current)
             del self._data[rtype][rid]
+            self._order_dirty[rtype] = True
             self._changed()
             self._passwords.pop(rid, None)
             self._drop_memberships(rid)
@@ -238,7 +253,7 @@ class InMemoryStore:
         """Return the fingerprint and change time of a user's last password, never the password."""
         with self._lock:
             info = self._passwords.get(rid)
-            return dict(info) if info else None
+            return {"sha256": info[0].hex(), "changed": info[1]} if info else None
 
     # -- snapshot ------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -264,14 +279,14 @@ class InMemoryStore:
             if not isinstance(snapshot.get(key, []), list):
                 raise InvalidValue(f"a snapshot's '{key}' must be a list of resources")
         with self._lock:
-            backup = (self._data, self._user_names, self._group_names, self._external, self._groups_of)
+            backup = (self._data, self._idx, self._order, self._order_dirty)
             self.reset()
             try:
                 for key, rtype in (("users", "User"), ("groups", "Group")):
                     for record in snapshot.get(key, []):
                         self._restore_record(rtype, record)
             except Exception:
-                self._data, self._user_names, self._group_names, self._external, self._groups_of = backup
+                self._data, self._idx, self._order, self._order_dirty = backup
                 raise
 
     def _restore_record(self, rtype: str, record: Any) -> None:
@@ -313,11 +328,11 @@ class InMemoryStore:
         The resource being replaced never conflicts with itself (wire reference §9.4, S28).
         """
         if rtype == "User":
-            owner = self._user_names.get(_fold(resource.get("userName")) or "")
+            owner = self._idx.user_names.get(fold(resource.get("userName")))
             if owner is not None and owner != rid:
                 raise Uniqueness(f"userName '{resource.get('userName')}' is already taken by user {owner}")
         elif self.options.unique_group_names:
-            owners = self._group_names.get(_fold(resource.get("displayName")) or "", set()) - {rid}
+            owners = self._idx.group_names.get(fold(resource.get("displayName")), set()) - {rid}
             if owners:
                 raise Uniqueness(f"a group named '{resource.get('displayName')}' already exists")
 
@@ -344,36 +359,17 @@ class InMemoryStore:
             record["members"] = _dedupe_members(record.get("members"))
             if not record["members"]:
                 record.pop("members")
+        if isinstance(record.get("schemas"), list):
+            # Most resources have the same schemas list: keep one shared copy (memory per user).
+            record["schemas"] = self._schemas_pool.setdefault(tuple(record["schemas"]), record["schemas"])
+        if rid not in self._data[rtype] and not self._order_dirty.get(rtype, True):
+            self._order[rtype].append(rid)
         self._data[rtype][rid] = record
-        self._index(rtype, record)
-
-    def _index(self, rtype: str, record: Record) -> None:
-        """Add a record's index entries."""
-        rid = record["id"]
-        if rtype == "User":
-            self._user_names[_fold(record["userName"]) or ""] = rid
-        else:
-            self._group_names.setdefault(_fold(record.get("displayName")) or "", set()).add(rid)
-            for member in record.get("members", []):
-                self._groups_of.setdefault(member["value"], {})[rid] = None
-        if isinstance(record.get("externalId"), str):
-            self._external[rtype].setdefault(record["externalId"], set()).add(rid)
-
-    def _unindex(self, rtype: str, record: Record) -> None:
-        """Remove a record's index entries."""
-        rid = record["id"]
-        if rtype == "User":
-            self._user_names.pop(_fold(record["userName"]) or "", None)
-        else:
-            self._group_names.get(_fold(record.get("displayName")) or "", set()).discard(rid)
-            for member in record.get("members", []):
-                self._groups_of.get(member["value"], {}).pop(rid, None)
-        if isinstance(record.get("externalId"), str):
-            self._external[rtype].get(record["externalId"], set()).discard(rid)
+        self._idx.add(rtype, record)
 
     def _drop_memberships(self, rid: str) -> None:
         """Remove a deleted resource from every group that listed it as a member."""
-        for gid in list(self._groups_of.pop(rid, {})):
+        for gid in list(self._idx.groups_of.pop(rid, {})):
             group = self._data["Group"].get(gid)
             if group is None:
                 continue
@@ -385,12 +381,11 @@ class InMemoryStore:
     def _set_password(self, rtype: str, rid: str, password: str | None, now: str) -> None:
         """Keep only a fingerprint of a pushed password: enough to test sync, never the secret."""
         if rtype == "User" and password is not None:
-            digest = hashlib.sha256(f"{rid}:{password}".encode()).hexdigest()
-            self._passwords[rid] = {"sha256": digest, "changed": now}
+            self._passwords[rid] = (hashlib.sha256(f"{rid}:{password}".encode()).digest(), now)
 
     def _with_groups(self, record: Record) -> Record:
         """A shallow view of a user with the derived ``groups`` attribute (RFC 7643 §4.1.2)."""
-        gids = self._groups_of.get(record["id"])
+        gids = self._idx.groups_of.get(record["id"])
         if not gids:
             return record
         groups = self._data["Group"]
@@ -401,10 +396,13 @@ class InMemoryStore:
         ]
         return {**record, "groups": derived}
 
-    def _view(self, rtype: str, record: Record) -> Record:
-        """A copy for callers: derived groups added, private fields removed."""
+    def _view(self, rtype: str, record: Record, *, copy: bool = True) -> Record:
+        """What callers get: derived groups added, private fields removed; a deep copy unless
+        ``copy`` is False (read-only views, see ``query``)."""
         source = self._with_groups(record) if rtype == "User" else record
-        return {k: clone(v) for k, v in source.items() if k != "_seq"}
+        if copy:
+            return {k: clone(v) for k, v in source.items() if k != "_seq"}
+        return {k: v for k, v in source.items() if k != "_seq"}
 
 
 def _dedupe_members(members: list[dict[str, Any]] | None) -> list[dict[str, Any]]:

@@ -10,8 +10,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent / "mockscim"
 PURE = [
     "scim",
+    "inspect",
+    "verify",
     "store.py",
+    "indexes.py",
     "journal.py",
+    "persistence.py",
+    "export.py",
+    "seed.py",
+    "faults.py",
     "config.py",
     "clock.py",
     "ids.py",

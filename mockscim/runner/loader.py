@@ -61,13 +61,37 @@ def _syntax_problem(exc: yaml.YAMLError, file: str, text: str) -> Problem:
     return Problem(file, line, "", message)
 
 
+# libyaml's loader when PyYAML was built with it: the runner's start-up is mostly YAML parsing.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose_and_construct(text: str) -> tuple[Any, Any]:
+    """Parse once: the node tree (for line numbers) and the data built from that same tree,
+    exactly what ``yaml.safe_load`` would return."""
+    loader = _LOADER(text)
+    try:
+        root = loader.get_single_node()
+        return root, (loader.construct_document(root) if root is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _python_error(text: str) -> yaml.YAMLError:
+    """The pure-Python parser's error for text libyaml refused: its messages are clearer
+    ("expected ',' or '}', but got '{'"), and errors are rare enough not to cost anything."""
+    try:
+        yaml.compose(text)
+    except yaml.YAMLError as exc:
+        return exc
+    return yaml.YAMLError("the YAML is not valid")
+
+
 def _parse(text: str, file: str) -> tuple[Any, LineMap]:
     """YAML text -> (data, line map); raise ScenarioError on syntax errors or duplicate keys."""
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([_syntax_problem(exc, file, text)]) from None
+        root, data = _compose_and_construct(text)
+    except yaml.YAMLError:
+        raise ScenarioError([_syntax_problem(_python_error(text), file, text)]) from None
     duplicates = [
         Problem(file, line, json_path(path), f"duplicate key {path[-1]!r}; YAML keeps only the last one")
         for path, line in duplicate_keys(root)

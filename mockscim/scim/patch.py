@@ -93,9 +93,11 @@ def apply_patch(
     rtype: ResourceType,
     *,
     pathless_ignored: tuple[str, ...] = DEFAULT_PATHLESS_IGNORED,
+    in_place: bool = False,
 ) -> dict[str, Any]:
-    """Return a new resource with ``operations`` applied in order; ``resource`` is not changed."""
-    doc = copy.deepcopy(resource)
+    """Return a new resource with ``operations`` applied in order; ``resource`` is not changed,
+    unless ``in_place`` says the caller handed over a private copy (saves a deep copy)."""
+    doc = resource if in_place else copy.deepcopy(resource)
     for operation in operations:
         if operation.path is None:
             _apply_pathless(doc, operation, rtype, pathless_ignored)

@@ -199,6 +199,9 @@ def install_hooks(app: Flask, settings: Settings) -> None:
         # Before the view runs: classification compares the body with the stored resource
         # as it was (a PUT that flips active is a deactivation, §7.2).
         if _is_scim(settings):
+            state = get_state()
+            if not (settings.journal or settings.strict or state.faults.list() or state.limiter):
+                return None  # --no-journal and nothing that needs the request classified
             info = inspection()
             if settings.strict:  # validation cannot wait: it decides whether the request is served
                 info["computed_findings"] = info["findings"]()
@@ -213,7 +216,7 @@ def install_hooks(app: Flask, settings: Settings) -> None:
         # The journal must list a tenant's requests in the order the store served them, or a
         # replay of it ends in another state (hardening issue: journal order under load). So
         # from here until its entry is appended a SCIM request holds the store's re-entrant lock.
-        if _is_scim(settings):
+        if settings.journal and _is_scim(settings):
             g.mockscim_lock = get_state().store.lock
             g.mockscim_lock.acquire()
 

@@ -113,7 +113,11 @@ def patch_resource(rtype: str, rid: str) -> Response:
     profile = state.settings.profile
 
     def change(attributes: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        patched = apply_patch(attributes, operations, rt, pathless_ignored=profile.pathless_ignored)
+        # The store hands over a private copy, so the engine may edit it in place; a refused
+        # PATCH raises before anything is stored (RFC 7644 §3.5.2: all or nothing).
+        patched = apply_patch(
+            attributes, operations, rt, pathless_ignored=profile.pathless_ignored, in_place=True
+        )
         return normalize_resource(patched, rt, custom_extensions=profile.custom_extensions)
 
     record = state.store.modify(rtype, rid, change, version=_if_match())
