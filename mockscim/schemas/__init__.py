@@ -29,6 +29,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing import Resource
 
+from mockscim.schemas.inline import inline
+
 BASE_URI = "https://schemas.mockscim.invalid/"
 FAMILIES = ("scim", "okta")
 
@@ -75,8 +77,9 @@ def registry() -> Registry:
 
 @cache
 def validator(name: str) -> Draft202012Validator:
-    """A compiled validator for ``name`` that resolves ``$ref`` to sibling schemas."""
-    return Draft202012Validator(load(name), registry=registry())
+    """A compiled validator for ``name``, its ``$ref``s inlined (see ``inline.py``)."""
+    document = inline(load(name), f"{BASE_URI}{name}.json", registry())
+    return Draft202012Validator(document, registry=registry())
 
 
 def pointer_of(path: Any) -> str:
