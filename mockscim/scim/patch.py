@@ -128,20 +128,10 @@ def _apply_pathless(
 
 def _resolve(rtype: ResourceType, path: AttrPath, raw: str) -> _Target:
     """Find the attribute a PATCH path names; raise InvalidPath when it does not exist."""
-    if path.urn and path.urn.lower() != rtype.schema.id.lower():
-        ext = rtype.extension(path.urn)
-        attr = ext.attribute(path.attr) if ext else None
-        container = ext.id if ext else None
-    else:
-        attr, container = rtype.attribute(path.attr), None
-        if attr is None:
-            for ext, _ in rtype.extensions:
-                if (attr := ext.attribute(path.attr)) is not None:
-                    container = ext.id
-                    break
-    if attr is None:
+    found = rtype.locate(path.urn, path.attr)
+    if found is None:
         raise InvalidPath(f"path '{raw}' names no attribute of the {rtype.name} schema")
-    return _Target(container, attr)
+    return _Target(*found)
 
 
 def _apply_path(doc: dict[str, Any], operation: Operation, rtype: ResourceType) -> None:

@@ -89,6 +89,23 @@ class ResourceType:
         """Return a core attribute or a common attribute (id, externalId, meta)."""
         return self.schema.attribute(name) or COMMON.attribute(name)
 
+    def locate(self, urn: str | None, name: str) -> tuple[str | None, Attribute] | None:
+        """Where attribute ``name`` lives: (extension URN or None for the core, its definition).
+
+        ``urn`` qualifies it (RFC 7644 §3.10); without one, an extension attribute is found too
+        (leniently: clients write ``department`` for the enterprise extension's). None: unknown.
+        """
+        if urn and urn.lower() != self.schema.id.lower():
+            ext = self.extension(urn)
+            attr = ext.attribute(name) if ext else None
+            return (ext.id, attr) if ext and attr else None
+        if (attr := self.attribute(name)) is not None:
+            return None, attr
+        for ext, _ in self.extensions:
+            if (attr := ext.attribute(name)) is not None:
+                return ext.id, attr
+        return None
+
 
 def _a(name: str, type_: str = "string", **kw: object) -> Attribute:
     """Shorthand constructor used by the tables below."""

@@ -32,22 +32,12 @@ _ORDER_OPS = ("gt", "ge", "lt", "le")
 
 def resolve_attribute(rtype: ResourceType, path: AttrPath) -> tuple[str | None, Attribute]:
     """Find the definition for ``path``: (extension URN or None, top-level attribute)."""
-    if path.urn and path.urn.lower() != rtype.schema.id.lower():
-        ext = rtype.extension(path.urn)
-        if ext is None:
-            raise InvalidFilter(f"unknown schema '{path.urn}' in '{path}'")
-        attr = ext.attribute(path.attr)
-        container: str | None = ext.id
-    else:
-        attr, container = rtype.attribute(path.attr), None
-        if attr is None:  # Lenient: an unqualified extension attribute (e.g. "department").
-            for ext, _ in rtype.extensions:
-                if (attr := ext.attribute(path.attr)) is not None:
-                    container = ext.id
-                    break
-    if attr is None:
+    if path.urn and path.urn.lower() != rtype.schema.id.lower() and rtype.extension(path.urn) is None:
+        raise InvalidFilter(f"unknown schema '{path.urn}' in '{path}'")
+    found = rtype.locate(path.urn, path.attr)
+    if found is None:
         raise InvalidFilter(f"'{path}' is not an attribute of the {rtype.name} schema")
-    return container, attr
+    return found
 
 
 def _leaf(attr: Attribute, path: AttrPath) -> tuple[str | None, Attribute]:
