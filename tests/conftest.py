@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import requests
+from support import okta_user
 
 from mockscim.clock import FixedClock
 from mockscim.config import AuthConfig
@@ -82,25 +83,6 @@ class Scim:
         response = self.post("/Groups", body)
         assert response.status_code == 201, response.text
         return response.json()
-
-
-def okta_user(user_name: str, **extra: Any) -> dict[str, Any]:
-    """Okta's POST /Users body (wire reference §5.2)."""
-    given, _, family = user_name.partition("@")[0].partition(".")
-    body = {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": user_name,
-        "name": {"givenName": given.title() or "Test", "familyName": family.title() or "User"},
-        "emails": [{"primary": True, "value": user_name, "type": "work"}],
-        "displayName": f"{given.title()} {family.title()}",
-        "locale": "en-US",
-        "externalId": "00ujl29u0le5T6Aj10h7",
-        "groups": [],
-        "password": "1mz050nq",
-        "active": True,
-    }
-    body.update(extra)
-    return body
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import okta_user
 
 from mockscim.constants import PATCH_OP
 
@@ -10,7 +11,7 @@ LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
 def test_create_returns_201_location_etag_and_no_password(scim):
-    response = scim.post("/Users", _okta_body("new.user@okta.local"))
+    response = scim.post("/Users", okta_user("new.user@okta.local"))
     body = response.json()
     assert response.status_code == 201
     assert response.headers["Content-Type"].startswith("application/scim+json")
@@ -130,19 +131,3 @@ def test_put_echoing_groups_and_meta_is_ignored_not_rejected(scim):
     response = scim.put(f"/Users/{alice['id']}", current)
     assert response.status_code == 200
     assert [g["display"] for g in response.json()["groups"]] == ["Eng"]
-
-
-def _okta_body(user_name: str) -> dict:
-    """Okta's create body (wire reference §5.2)."""
-    return {
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-        "userName": user_name,
-        "name": {"givenName": "Test", "familyName": "User"},
-        "emails": [{"primary": True, "value": user_name, "type": "work"}],
-        "displayName": "Test User",
-        "locale": "en-US",
-        "externalId": "00ujl29u0le5T6Aj10h7",
-        "groups": [],
-        "password": "1mz050nq",
-        "active": True,
-    }

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 import requests
+from support import okta_user
 
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
@@ -15,24 +16,6 @@ from mockscim.server.serving import start_background
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 OKTA = {"User-Agent": "Okta SCIM Client 1.0.0"}
-
-
-def okta_user(name: str = "alice@example.com", **extra) -> dict:
-    """Okta's create body (§5.2)."""
-    body = {
-        "schemas": [USER_URN],
-        "userName": name,
-        "name": {"givenName": "A", "familyName": "B"},
-        "emails": [{"primary": True, "value": name, "type": "work"}],
-        "displayName": "A B",
-        "locale": "en-US",
-        "externalId": "00ujl29u0le5T6Aj10h7",
-        "groups": [],
-        "password": "1mz050nq",
-        "active": True,
-    }
-    body.update(extra)
-    return {k: v for k, v in body.items() if v is not None}
 
 
 def last_entry(scim) -> dict:

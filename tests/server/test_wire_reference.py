@@ -7,6 +7,7 @@ with ids replaced by the ones the server assigned.
 from __future__ import annotations
 
 import pytest
+from support import okta_user
 
 LIST = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 ERROR = "urn:ietf:params:scim:api:messages:2.0:Error"
@@ -15,18 +16,7 @@ GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 EMPTY_LIST = {"schemas": [LIST], "totalResults": 0, "startIndex": 1, "itemsPerPage": 0, "Resources": []}
 # §5.2 DOC example create body.
-CREATE = {
-    "schemas": [USER_URN],
-    "userName": "test.user@okta.local",
-    "name": {"givenName": "Test", "familyName": "User"},
-    "emails": [{"primary": True, "value": "test.user@okta.local", "type": "work"}],
-    "displayName": "Test User",
-    "locale": "en-US",
-    "externalId": "00ujl29u0le5T6Aj10h7",
-    "groups": [],
-    "password": "1mz050nq",
-    "active": True,
-}
+CREATE = okta_user()  # §5.2 DOC example create body
 # §2.2 captured headers (minus Authorization, which the client adds).
 OKTA_GET = {
     "Accept": "application/scim+json",
