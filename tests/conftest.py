@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 from typing import Any
 
@@ -115,6 +116,20 @@ def scim(server: BackgroundServer) -> Scim:
 def anonymous(server: BackgroundServer) -> Scim:
     """A client that sends no credentials."""
     return Scim(server.url + "/scim/v2", auth=None)
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Settings], BackgroundServer]]:
+    """Start a real server for an app built from the given settings; all are stopped afterwards."""
+    running: list[BackgroundServer] = []
+
+    def start(configured: Settings) -> BackgroundServer:
+        running.append(start_background(create_app(configured)))
+        return running[-1]
+
+    yield start
+    for server in running:
+        server.stop()
 
 
 @pytest.fixture

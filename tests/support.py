@@ -24,3 +24,19 @@ def okta_user(user_name: str = "test.user@okta.local", **extra: Any) -> dict[str
     }
     body.update(extra)
     return {k: v for k, v in body.items() if v is not None}
+
+
+# Wire reference §12.2: the create body captured from a real Okta org in 2016 (S21).
+OKTA_CREATE_2016 = {
+    "schemas": [USER_URN],
+    "userName": "tina.erickson@mailinator.com",
+    "name": {"givenName": "Tina", "familyName": "Erickson"},
+    "emails": [{"primary": True, "value": "tina.erickson@mailinator.com", "type": "work"}],
+    "displayName": "Tina Erickson",
+    "locale": "en_US",
+    "userType": "In SCIM Group",
+    "externalId": "00u5hwkpq7IC0H7IS0h7",
+    "groups": [],
+    "password": "y25bA4W3",
+    "active": True,
+}

@@ -16,6 +16,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing import Resource
+from support import OKTA_CREATE_2016
 
 from mockscim import schemas
 from mockscim.constants import ENTERPRISE_SCHEMA
@@ -74,20 +75,7 @@ CREATE_USER_DOC = {
     "password": "1mz050nq",
     "active": True,
 }
-# §12.2: the create body captured from a real Okta org in 2016 (S21).
-CREATE_USER_2016 = {
-    "schemas": [USER_SCHEMA],
-    "userName": "tina.erickson@mailinator.com",
-    "name": {"givenName": "Tina", "familyName": "Erickson"},
-    "emails": [{"primary": True, "value": "tina.erickson@mailinator.com", "type": "work"}],
-    "displayName": "Tina Erickson",
-    "locale": "en_US",
-    "userType": "In SCIM Group",
-    "externalId": "00u5hwkpq7IC0H7IS0h7",
-    "groups": [],
-    "password": "y25bA4W3",
-    "active": True,
-}
+CREATE_USER_2016 = OKTA_CREATE_2016  # wire reference §12.2 (S21)
 # §5.2 (S12): enterprise attributes under their URN, the URN listed in schemas, title at top level.
 CREATE_USER_ENTERPRISE = {
     **CREATE_USER_DOC,

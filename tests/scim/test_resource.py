@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from support import OKTA_CREATE_2016
 
 from mockscim.errors import InvalidValue
 from mockscim.scim.resource import normalize_resource
@@ -11,20 +12,7 @@ from mockscim.scim.schema import USER_TYPE
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-# Okta's create body, as captured in 2016 (wire reference §12.2, S21).
-OKTA_CREATE = {
-    "schemas": [CORE],
-    "userName": "tina.erickson@mailinator.com",
-    "name": {"givenName": "Tina", "familyName": "Erickson"},
-    "emails": [{"primary": True, "value": "tina.erickson@mailinator.com", "type": "work"}],
-    "displayName": "Tina Erickson",
-    "locale": "en_US",
-    "userType": "In SCIM Group",
-    "externalId": "00u5hwkpq7IC0H7IS0h7",
-    "groups": [],
-    "password": "y25bA4W3",
-    "active": True,
-}
+OKTA_CREATE = OKTA_CREATE_2016  # wire reference §12.2 (S21)
 
 
 def test_okta_create_body_is_accepted_with_password_split_off():

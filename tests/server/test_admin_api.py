@@ -7,9 +7,6 @@ from dataclasses import replace
 import pytest
 import requests
 
-from mockscim.server import create_app
-from mockscim.server.serving import start_background
-
 
 @pytest.fixture
 def admin(server, scim):
@@ -59,15 +56,12 @@ def test_every_other_admin_route_needs_credentials(server, method, path):
     assert response.json()["status"] == "401"
 
 
-def test_admin_token_replaces_the_scim_credentials(settings, scim_for):
-    running = start_background(create_app(replace(settings, admin_token="adm-1")))
-    try:
-        url = running.url + "/__admin/requests"
-        assert requests.get(url, headers={"Authorization": "Bearer adm-1"}, timeout=5).status_code == 200
-        assert requests.get(url, auth=(settings.auth.user, settings.auth.token), timeout=5).status_code == 401
-        assert scim_for(running).get("/Users").status_code == 200  # SCIM keeps its own credentials
-    finally:
-        running.stop()
+def test_admin_token_replaces_the_scim_credentials(settings, scim_for, serve):
+    running = serve(replace(settings, admin_token="adm-1"))
+    url = running.url + "/__admin/requests"
+    assert requests.get(url, headers={"Authorization": "Bearer adm-1"}, timeout=5).status_code == 200
+    assert requests.get(url, auth=(settings.auth.user, settings.auth.token), timeout=5).status_code == 401
+    assert scim_for(running).get("/Users").status_code == 200  # SCIM keeps its own credentials
 
 
 def test_requests_are_listed_newest_first_and_filtered(admin, scim):
@@ -201,16 +195,13 @@ def test_unknown_journal_entry_is_404(admin):
     assert response.status_code == 404 and "no journal entry 999" in response.json()["detail"]
 
 
-def test_journal_is_bounded(settings, scim_for):
-    running = start_background(create_app(replace(settings, journal_size=5)))
-    try:
-        client = scim_for(running)
-        for _ in range(8):
-            client.get("/Users")
-        meta = client.session.get(running.url + "/__admin/requests", timeout=5).json()["meta"]
-        assert meta == {"total": 5, "returned": 5, "dropped": 3, "capacity": 5}
-    finally:
-        running.stop()
+def test_journal_is_bounded(settings, scim_for, serve):
+    running = serve(replace(settings, journal_size=5))
+    client = scim_for(running)
+    for _ in range(8):
+        client.get("/Users")
+    meta = client.session.get(running.url + "/__admin/requests", timeout=5).json()["meta"]
+    assert meta == {"total": 5, "returned": 5, "dropped": 3, "capacity": 5}
 
 
 @pytest.mark.parametrize(
@@ -231,11 +222,8 @@ def test_cross_site_writes_are_refused(admin, headers, status):
     )  # reads stay allowed
 
 
-def test_no_journal_records_nothing(settings, scim_for):
-    running = start_background(create_app(replace(settings, journal=False)))
-    try:
-        client = scim_for(running)
-        client.create_user("nobody@example.com")
-        assert client.session.get(running.url + "/__admin/requests", timeout=5).json()["requests"] == []
-    finally:
-        running.stop()
+def test_no_journal_records_nothing(settings, scim_for, serve):
+    running = serve(replace(settings, journal=False))
+    client = scim_for(running)
+    client.create_user("nobody@example.com")
+    assert client.session.get(running.url + "/__admin/requests", timeout=5).json()["requests"] == []

@@ -15,8 +15,6 @@ from mockscim.faults import FaultError
 from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.faults import parse_rate
-from mockscim.server import create_app
-from mockscim.server.serving import start_background
 
 USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "f@example.com"}
 
@@ -196,29 +194,23 @@ def test_bad_fault_specs_are_refused_with_a_reason(server, scim, spec, fragment)
         FaultSet().add(spec)
 
 
-def test_rate_limit_answers_429_with_integer_retry_after(settings, scim_for):
-    running = start_background(create_app(replace(settings, rate_limit=2.0)))
-    try:
-        client = scim_for(running)
-        statuses = [client.get("/Users") for _ in range(4)]
-        assert [r.status_code for r in statuses] == [200, 200, 429, 429]
-        assert statuses[2].headers["Retry-After"].isdigit() and int(statuses[2].headers["Retry-After"]) >= 1
-        time.sleep(1.05)
-        assert client.get("/Users").status_code == 200
-        entries = client.session.get(running.url + "/__admin/requests", timeout=5).json()["requests"]
-        assert sum(1 for e in entries if (e["fault"] or {}).get("rate_limited")) == 2
-    finally:
-        running.stop()
+def test_rate_limit_answers_429_with_integer_retry_after(settings, scim_for, serve):
+    running = serve(replace(settings, rate_limit=2.0))
+    client = scim_for(running)
+    statuses = [client.get("/Users") for _ in range(4)]
+    assert [r.status_code for r in statuses] == [200, 200, 429, 429]
+    assert statuses[2].headers["Retry-After"].isdigit() and int(statuses[2].headers["Retry-After"]) >= 1
+    time.sleep(1.05)
+    assert client.get("/Users").status_code == 200
+    entries = client.session.get(running.url + "/__admin/requests", timeout=5).json()["requests"]
+    assert sum(1 for e in entries if (e["fault"] or {}).get("rate_limited")) == 2
 
 
-def test_rate_limits_are_per_tenant(settings, scim_for):
-    running = start_background(create_app(replace(settings, rate_limit=1.0)))
-    try:
-        client = scim_for(running)
-        urls = [f"{running.url}/t/{name}/scim/v2/Users" for name in ("a", "b", "a", "b")]
-        assert [client.session.get(u, timeout=5).status_code for u in urls] == [200, 200, 429, 429]
-    finally:
-        running.stop()
+def test_rate_limits_are_per_tenant(settings, scim_for, serve):
+    running = serve(replace(settings, rate_limit=1.0))
+    client = scim_for(running)
+    urls = [f"{running.url}/t/{name}/scim/v2/Users" for name in ("a", "b", "a", "b")]
+    assert [client.session.get(u, timeout=5).status_code for u in urls] == [200, 200, 429, 429]
 
 
 @pytest.mark.parametrize(("text", "rate"), [("10/s", 10), ("600/m", 10), ("36/h", 0.01)])

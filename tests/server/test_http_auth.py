@@ -72,12 +72,9 @@ def test_bare_bearer_token_is_accepted(secured):
     assert client.get("/Users", headers={"Authorization": "tok-123"}).status_code == expected
 
 
-def test_no_auth_mode_serves_loopback_without_credentials(scim_for):
-    running = start_background(create_app(Settings(port=0, auth=AuthConfig.parse("none"))))
-    try:
-        assert scim_for(running, auth=None).get("/Users").status_code == 200
-    finally:
-        running.stop()
+def test_no_auth_mode_serves_loopback_without_credentials(scim_for, serve):
+    running = serve(Settings(port=0, auth=AuthConfig.parse("none")))
+    assert scim_for(running, auth=None).get("/Users").status_code == 200
 
 
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.5", "::", "example.com"])

@@ -66,20 +66,14 @@ def test_if_match_on_put_and_patch(scim, versioned, header, status):
         assert scim.get(url).json() == versioned
 
 
-def test_patch_can_answer_204(settings, scim_for):
+def test_patch_can_answer_204(settings, scim_for, serve):
     from dataclasses import replace
 
-    from mockscim.server import create_app
-    from mockscim.server.serving import start_background
-
     profile = replace(settings.profile, patch_returns_resource=False)
-    running = start_background(create_app(replace(settings, profile=profile)))
-    try:
-        client = scim_for(running)
-        user = client.create_user()
-        patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
-        response = client.patch(f"/Users/{user['id']}", patch)
-        assert (response.status_code, response.content, response.headers["ETag"]) == (204, b"", 'W/"2"')
-        assert client.get(f"/Users/{user['id']}").json()["active"] is False
-    finally:
-        running.stop()
+    running = serve(replace(settings, profile=profile))
+    client = scim_for(running)
+    user = client.create_user()
+    patch = {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": False}}]}
+    response = client.patch(f"/Users/{user['id']}", patch)
+    assert (response.status_code, response.content, response.headers["ETag"]) == (204, b"", 'W/"2"')
+    assert client.get(f"/Users/{user['id']}").json()["active"] is False

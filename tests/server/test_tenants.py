@@ -9,8 +9,6 @@ import pytest
 import requests
 
 from mockscim.config import AuthConfig
-from mockscim.server import create_app
-from mockscim.server.serving import start_background
 
 
 @pytest.fixture
@@ -70,35 +68,28 @@ def test_tenant_management_api(server, scim, tenant_client):
     assert session.get(f"{server.url}/t/x/__admin/tenants", timeout=5).status_code == 404
 
 
-def test_static_mode_refuses_undeclared_tenants(settings, scim_for):
+def test_static_mode_refuses_undeclared_tenants(settings, scim_for, serve):
     declared = replace(
         settings, tenant_mode="static", tenants=(("acme", None), ("beta", AuthConfig.parse("bearer:b")))
     )
-    running = start_background(create_app(declared))
-    try:
-        client = scim_for(running)
-        url = running.url + "/t/{}/scim/v2/Users"
-        assert client.session.get(url.format("acme"), timeout=5).status_code == 200
-        missing = client.session.get(url.format("nobody"), timeout=5)
-        assert missing.status_code == 404 and "no tenant 'nobody'" in missing.json()["detail"]
-        assert (
-            requests.get(url.format("beta"), headers={"Authorization": "Bearer b"}, timeout=5).status_code
-            == 200
-        )
-    finally:
-        running.stop()
+    running = serve(declared)
+    client = scim_for(running)
+    url = running.url + "/t/{}/scim/v2/Users"
+    assert client.session.get(url.format("acme"), timeout=5).status_code == 200
+    missing = client.session.get(url.format("nobody"), timeout=5)
+    assert missing.status_code == 404 and "no tenant 'nobody'" in missing.json()["detail"]
+    assert (
+        requests.get(url.format("beta"), headers={"Authorization": "Bearer b"}, timeout=5).status_code == 200
+    )
 
 
-def test_tenant_count_is_limited(settings, scim_for):
-    running = start_background(create_app(replace(settings, max_tenants=2)))
-    try:
-        client = scim_for(running)
-        statuses = [
-            client.session.get(f"{running.url}/t/t{i}/scim/v2/Users", timeout=5).status_code for i in range(4)
-        ]
-        assert statuses == [200, 200, 403, 403]
-    finally:
-        running.stop()
+def test_tenant_count_is_limited(settings, scim_for, serve):
+    running = serve(replace(settings, max_tenants=2))
+    client = scim_for(running)
+    statuses = [
+        client.session.get(f"{running.url}/t/t{i}/scim/v2/Users", timeout=5).status_code for i in range(4)
+    ]
+    assert statuses == [200, 200, 403, 403]
 
 
 def test_two_tenants_hammered_concurrently_keep_their_own_data(tenant_client):
