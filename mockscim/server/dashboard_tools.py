@@ -1,7 +1,7 @@
 """Dashboard tools: export requests as a scenario, set faults, and find the library's Okta flows.
 
-Routes on the dashboard's blueprint (``dashboard.bp``; this module is imported at the end of
-``dashboard.py``), so the dashboard's access rule, action header (CSRF) and hardening apply.
+Routes on the dashboard's blueprint (``dashboard_access.bp``; ``dashboard.py`` imports this module
+before the blueprint is registered), so the dashboard's access rule, action header (CSRF) and hardening apply.
 Each tool calls the code its CLI and admin API use, so the page never disagrees with them:
 
 - export: ``mockscim.export`` (same YAML as ``GET /__admin/export`` and ``mockscim export``);
@@ -33,8 +33,10 @@ from mockscim.journal import Entry
 from mockscim.journal import Journal
 from mockscim.library import library_root
 from mockscim.server import admin_api
-from mockscim.server.dashboard import bp
-from mockscim.server.dashboard import summarize
+from mockscim.server.bodies import flag
+from mockscim.server.bodies import json_object
+from mockscim.server.dashboard_access import bp
+from mockscim.server.dashboard_flows import summarize
 from mockscim.server.state import get_state
 
 if TYPE_CHECKING:  # the runner and verify load on first use, as in the admin API: serve starts fast
@@ -54,7 +56,7 @@ LIBRARY_WINDOW = 500  # newest journal entries matched by default (cost grows wi
 @bp.post("/dashboard/api/export")
 def export_entries() -> Response:
     """``{"ids": [...], "name": "...", "literal": false}``: those entries as a scenario download."""
-    ids, name, literal = _export_request(admin_api._json_body())
+    ids, name, literal = _export_request(json_object())
     by_id = {entry["id"]: entry for entry in get_state().journal.entries()}
     missing = [entry_id for entry_id in ids if entry_id not in by_id]
     if missing:
@@ -75,7 +77,7 @@ def _export_request(body: dict[str, Any]) -> tuple[list[int], str, bool]:
     name = body.get("name", DEFAULT_NAME)
     if not isinstance(name, str) or not name.strip() or len(name) > 200:
         raise InvalidValue("name must be a non-empty text of at most 200 characters")
-    literal = admin_api._flag(body.get("literal", False), "literal") or False
+    literal = flag(body.get("literal", False), "literal") or False
     return sorted(set(ids)), name.strip(), literal
 
 
