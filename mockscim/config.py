@@ -12,11 +12,12 @@ from pathlib import Path
 from mockscim.constants import DEFAULT_BASE_PATH
 from mockscim.constants import DEFAULT_HOST
 from mockscim.constants import DEFAULT_PORT
+from mockscim.errors import BadInput
 from mockscim.profiles import OKTA
 from mockscim.profiles import Profile
 
 
-class ConfigError(ValueError):
+class ConfigError(BadInput):
     """A setting is invalid; the message says how to fix it."""
 
 

@@ -11,23 +11,20 @@ from flask import request
 
 from mockscim import __version__
 from mockscim.config import AuthConfig
-from mockscim.config import ConfigError
 from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
-from mockscim.faults import FaultError
 from mockscim.journal import EntryFilter
-from mockscim.seed import SeedError
 from mockscim.seed import load_seed
 from mockscim.server.auth import refuse_cross_site
 from mockscim.server.auth import require_admin
 from mockscim.server.bodies import flag
 from mockscim.server.bodies import integer
-from mockscim.server.bodies import json_object
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
 from mockscim.server.state import tenants
+from mockscim.server.validation import admin_body
 
 bp = Blueprint("admin", __name__)
 _FILTER_KEYS = ("operation", "method", "path", "has_findings", "severity", "since")
@@ -93,7 +90,8 @@ def clear_requests() -> Response:
 @bp.post("/requests/count")
 def count_requests() -> Response:
     """How many journal entries match a filter given as a JSON body."""
-    return jsonify({"count": get_state().journal.count(_entry_filter(json_object(optional=True)))})
+    where = _entry_filter(admin_body("JournalFilter", optional=True))
+    return jsonify({"count": get_state().journal.count(where)})
 
 
 @bp.get("/requests/<int:entry_id>")
@@ -108,31 +106,21 @@ def get_request(entry_id: int) -> Response:
 @bp.post("/reset")
 def reset() -> Response:
     """Reset state and journal (default), or only one: ``{"state": true, "journal": false}``."""
-    body = json_object(optional=True)
-    unknown = set(body) - {"state", "journal", "random_seed"}
-    if unknown:
-        raise InvalidValue(f"unknown reset option {sorted(unknown)}; use state, journal or random_seed")
+    body = admin_body("ResetRequest", optional=True)
     state = get_state()
-    if flag(body.get("state", True), "state"):
+    if body.get("state", True):
         state.store.reset()
-    if flag(body.get("journal", True), "journal"):
+    if body.get("journal", True):
         state.journal.clear()
     if "random_seed" in body:
-        state.store.ids.reseed(integer(body["random_seed"], "random_seed"))
+        state.store.ids.reseed(body["random_seed"])
     return jsonify({"reset": True, "counts": state.store.counts(), "journal": state.journal.count()})
 
 
 @bp.post("/seed")
 def seed() -> Response:
     """Create the users and groups of a seed document: ``{"users": [...], "groups": [...]}``."""
-    body = json_object()
-    unknown = set(body) - {"users", "groups"}
-    if unknown:
-        raise InvalidValue(f"unknown seed key {sorted(unknown)}; a seed has 'users' and 'groups'")
-    try:
-        counts = load_seed(get_state().store, body, source="seed")
-    except SeedError as exc:
-        raise InvalidValue(str(exc)) from None
+    counts = load_seed(get_state().store, admin_body("SeedRequest"), source="seed")
     return jsonify({"created": counts})
 
 
@@ -145,7 +133,7 @@ def get_state_snapshot() -> Response:
 @bp.put("/state")
 def put_state_snapshot() -> Response:
     """Replace all state with a snapshot from ``GET /__admin/state``."""
-    get_state().store.restore(json_object())
+    get_state().store.restore(admin_body("Snapshot"))
     return jsonify({"restored": True, "counts": get_state().store.counts()})
 
 
@@ -179,14 +167,8 @@ def list_tenants() -> Response:
 def create_tenant() -> Response:
     """Declare a tenant: ``{"name": "acme", "auth": "basic:user:token"}`` (auth optional)."""
     _global_only()
-    body = json_object()
-    unknown = set(body) - {"name", "auth"}
-    if unknown or not isinstance(body.get("name"), str):
-        raise InvalidValue('a tenant is {"name": "...", "auth": "basic:USER:TOKEN" (optional)}')
-    try:
-        auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
-    except ConfigError as exc:
-        raise InvalidValue(str(exc)) from None
+    body = admin_body("TenantRequest")
+    auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
     state = tenants().create(body["name"], auth)
     return jsonify(_tenant_doc(state)), 201
 
@@ -208,10 +190,7 @@ def list_faults() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     """Register a fault: ``{"match": {...}, "action": {...}, "times": N, "probability": p}``."""
-    try:
-        fault = get_state().faults.add(json_object())
-    except FaultError as exc:
-        raise InvalidValue(str(exc)) from None
+    fault = get_state().faults.add(admin_body("Fault"))
     return jsonify(fault.describe()), 201
 
 
@@ -266,13 +245,8 @@ def verify_journal() -> Response:
     from mockscim.verify.mapping import MappingError
     from mockscim.verify.report import flow_dict
 
-    body = json_object()
-    unknown = set(body) - {"flows", "strict_order", "mapping"}
+    body = admin_body("VerifyRequest")
     flows = body.get("flows", [])
-    if unknown or not isinstance(flows, list) or not all(isinstance(f, str) for f in flows):
-        raise InvalidValue(
-            'verify takes {"flows": ["okta/aiw/assign-new-user", ...], "strict_order": false, "mapping": {...}}'
-        )
     try:
         loaded, errors = load_flows(flows)
         rules = load_mappings(body["mapping"]) if "mapping" in body else None
@@ -281,7 +255,7 @@ def verify_journal() -> Response:
     if errors:
         raise InvalidValue("; ".join(str(e) for e in errors))
     entries = get_state().journal.entries()
-    strict = flag(body.get("strict_order", False), "strict_order") or False
+    strict = body.get("strict_order", False)
     results = [match_flow(scenario, entries, strict_order=strict, name=name) for name, scenario in loaded]
     report: dict[str, Any] = {"flows": [flow_dict(r) for r in results]}
     if rules is not None:
