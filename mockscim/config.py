@@ -160,6 +160,8 @@ class Settings:
         when_absent=AuthConfig.generate,  # safe default: credentials required
         help="basic:USER:TOKEN, bearer:TOKEN or none. Default: generated Basic credentials.",
     )
+    # Start-up files (--seed, --faults): ``mockscim serve`` loads them into the app it creates
+    # (``commands/serve.py:build_app``); ``create_app`` itself does not read files.
     seed_file: Path | None = setting(
         flag="--seed", **_PATH, help="YAML/JSON file of users and groups to load at start."
     )
