@@ -54,9 +54,11 @@ def environment() -> dict[str, str]:
     return env
 
 
-def launch(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> subprocess.Popen[str]:
-    """Start a launcher process; ``wait_ready`` reads its announcement."""
-    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app]
+def launch(
+    app: str = "mockscim", scale: str | None = None, journal: bool = True, server: str = "mockscim"
+) -> subprocess.Popen[str]:
+    """Start a launcher process (``server``: the WSGI server); ``wait_ready`` reads its announcement."""
+    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app, "--server", server]
     command += ["--journal", "on" if journal else "off"] + (["--scale", scale] if scale else [])
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=environment())
 
@@ -73,6 +75,8 @@ def wait_ready(process: subprocess.Popen[str]) -> Server:
     return Server(process, facts.pop("port"), facts)
 
 
-def start(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> Server:
+def start(
+    app: str = "mockscim", scale: str | None = None, journal: bool = True, server: str = "mockscim"
+) -> Server:
     """Start a launcher and wait until it serves."""
-    return wait_ready(launch(app, scale, journal))
+    return wait_ready(launch(app, scale, journal, server))

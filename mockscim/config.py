@@ -309,6 +309,39 @@ class Settings:
         show_default=True,
         help="request: written before each successful write is answered; batch: at most once a second.",
     )
+    # Connections (mockscim/server/serving.py; measured in docs/performance.md and docs/hardening.md).
+    threads: int = setting(
+        8,
+        flag="--threads",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Worker threads: requests served at once (more wait their turn; each open dashboard holds one).",
+    )
+    max_connections: int = setting(
+        1000,
+        flag="--max-connections",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Open connections at most; further ones wait in the listen queue until one closes.",
+    )
+    request_timeout: int = setting(
+        30,
+        flag="--request-timeout",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Seconds a client has to send a whole request (headers and body) once it started: 408 after.",
+    )
+    idle_timeout: int = setting(
+        60,
+        flag="--idle-timeout",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Seconds a keep-alive connection may stay silent between requests before it is closed.",
+    )
     debug: bool = setting(False, flag="--debug", kind="flag", help="Include exception text in 500 responses.")
     quiet: bool = setting(False, flag="--quiet", short="-q", kind="flag", help="Do not log each request.")
 

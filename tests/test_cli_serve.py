@@ -222,6 +222,10 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_tenants": ("3", 3),
     "state_file": ("state.json", Path("state.json")),
     "state_sync": ("request", "request"),
+    "threads": ("3", 3),
+    "max_connections": ("50", 50),
+    "request_timeout": ("5", 5),
+    "idle_timeout": ("7", 7),
     "debug": ("1", True),
     "quiet": ("yes", True),
 }

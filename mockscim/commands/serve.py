@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import MISSING
 from dataclasses import fields
@@ -35,7 +38,7 @@ def banner(settings: Settings, url: str) -> str:
     auth = settings.auth
     lines = [
         f"mockscim {__version__}: Okta-compatible SCIM 2.0 mock server",
-        f"Listening on {url} (threaded werkzeug); Ctrl+C stops it.",
+        f"Listening on {url} (waitress, {settings.threads} threads); Ctrl+C stops it.",
         "",
         "Okta admin > Applications > your app > Provisioning > Integration:",
         f"  SCIM connector base URL            {base}",
@@ -141,17 +144,50 @@ def serve(**values: Any) -> None:
         server = build_server(app, settings.host, settings.port)
     except (BadInput, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    click.echo(banner(settings, f"http://{host}:{server.server_port}"))
+    except OSError as exc:
+        click.echo(_bind_problem(exc, settings.host, settings.port), err=True)
+        sys.exit(1)
+    click.echo(banner(settings, server.url))
+    run_until_stopped(server, app)
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    """What to do when the address cannot be bound."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} is in use by another program. Stop it or choose another port with --port (0 picks a free one)."
+    return f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another --host or --port."
+
+
+def run_until_stopped(server: Any, app: Any) -> None:
+    """Serve until Ctrl+C (SIGINT) or SIGTERM, then the one shutdown path: stop the server (requests
+    in flight finish, up to 5 s), then write what the state file has not written yet."""
+    end_on_signals()
+    loop = threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True)
+    loop.start()
     try:
-        server.serve_forever()
+        server.wait()
     except KeyboardInterrupt:
         click.echo("\nStopped.", err=True)
     finally:
-        server.server_close()
+        server.stop()
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None:
             state_file.stop()  # write what the batch writer has not written yet
+
+
+def end_on_signals() -> None:
+    """SIGTERM (docker stop, systemd) ends ``serve`` as Ctrl+C does; a second signal during the
+    shutdown is ignored, so it cannot cut the final state-file write short."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        for number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(number, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, stop)
 
 
 def read_document(path: Path) -> Any:
