@@ -3,6 +3,10 @@
 Entries are plain dicts (never Flask objects), so they can be served by the admin API,
 written as JSON Lines and exported as scenarios without conversion. Secrets are masked by
 the caller before an entry arrives here (``mockscim.inspect.masking``).
+
+A complete entry is kept as its compact JSON text (about 2 KB for an Okta request, where the
+dicts took about 10 KB; docs/performance.md) and parsed again when it is read: every reader
+gets its own copy.
 """
 
 from __future__ import annotations
@@ -47,6 +51,36 @@ class EntryFilter:
 
 
 Completer = Callable[[Entry], None]
+
+
+class _Slot:
+    """One buffered entry: its id, and the entry (a dict while it is being completed, then its
+    compact JSON as UTF-8 bytes)."""
+
+    __slots__ = ("data", "id")
+
+    def __init__(self, entry: Entry) -> None:
+        self.id: int = entry["id"]
+        self.data: Entry | bytes = entry
+
+    def pack(self, entry: Entry) -> bytes | None:
+        """Keep ``entry`` as compact JSON; return the text (None if it is not JSON-safe)."""
+        try:
+            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):
+            self.data = entry  # kept as it is; it is still served, only larger
+            return None
+        self.data = text.encode("utf-8", "surrogatepass")
+        return self.data
+
+    def read(self) -> Entry | None:
+        """A fresh copy of a packed entry; None while the entry is still a dict."""
+        data = self.data
+        if isinstance(data, bytes):
+            return json.loads(data.decode("utf-8", "surrogatepass"))
+        return None
+
+
 # A deferred completion waits until no request has arrived for this long, so validation never
 # competes with requests in flight (see ``Journal.append``).
 IDLE_SECONDS = 0.05
@@ -63,13 +97,13 @@ class Journal:
     def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
         if max_entries < 1:
             raise ValueError("the journal needs room for at least one entry")
-        self._entries: deque[Entry] = deque(maxlen=max_entries)
+        self._entries: deque[_Slot] = deque(maxlen=max_entries)
         self._lock = threading.Lock()
         self._next_id = 1
         self.dropped = 0
         self.file = file
         self._listeners: list[Callable[[Entry], None]] = []
-        self._pending: dict[int, tuple[Entry, Completer]] = {}  # in id order (insertion order)
+        self._pending: dict[int, tuple[_Slot, Completer]] = {}  # in id order (insertion order)
         self._completing = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._last_append = 0.0
@@ -85,7 +119,9 @@ class Journal:
     def _load(self, file: Path) -> None:
         """Resume from a JSON Lines file written by an earlier run (last entries win)."""
         for entry in _read_lines(file):
-            self._push(entry)
+            slot = _Slot(entry)
+            slot.pack(entry)
+            self._push(slot)
             self._next_id = max(self._next_id, int(entry["id"]) + 1)
         with file.open("rb+") as handle:
             if handle.seek(0, 2) == 0:
@@ -94,12 +130,12 @@ class Journal:
             if handle.read(1) != b"\n":
                 handle.write(b"\n")  # End a torn last line so the next entry starts cleanly.
 
-    def _push(self, entry: Entry) -> None:
+    def _push(self, slot: _Slot) -> None:
         """Append to the ring buffer, counting the entry that falls out."""
         if len(self._entries) == self._entries.maxlen:
             self.dropped += 1
-            self._pending.pop(self._entries[0]["id"], None)
-        self._entries.append(entry)
+            self._pending.pop(self._entries[0].id, None)
+        self._entries.append(slot)
 
     def append(self, entry: Entry, complete: Completer | None = None) -> Entry:
         """Assign the next id and store the entry; ``complete`` fills in the rest later.
@@ -109,18 +145,22 @@ class Journal:
         with self._lock:
             entry = {"id": self._next_id, **entry}
             self._next_id += 1
-            self._push(entry)
+            slot = _Slot(entry)
+            self._push(slot)
             if complete is not None and self.file is None:
-                self._pending[entry["id"]] = (entry, complete)
+                self._pending[entry["id"]] = (slot, complete)
                 self._last_append = time.monotonic()
                 if self._worker is None or len(self._pending) == 1:
                     self._start_worker()
             listeners = list(self._listeners)
         if complete is not None and self.file is not None:
             complete(entry)
-        if self.file is not None:
-            with self._lock, self.file.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        if complete is None or self.file is not None:
+            packed = slot.pack(entry)
+            if self.file is not None:
+                line = packed.decode("utf-8", "surrogatepass") if packed else json.dumps(entry)
+                with self._lock, self.file.open("a", encoding="utf-8") as handle:
+                    handle.write(line + "\n")
         for listener in listeners:
             listener(entry)
         return entry
@@ -131,10 +171,19 @@ class Journal:
             with self._lock:
                 waiting = self._pending.get(entry["id"])
             if waiting is not None:
-                waiting[1](entry)
+                slot, complete = waiting
+                complete(entry)
+                slot.pack(entry)
                 with self._lock:
                     self._pending.pop(entry["id"], None)
         return entry
+
+    def _read(self, slot: _Slot) -> Entry:
+        """The complete entry held by ``slot`` (completing it now if it is still pending)."""
+        data = slot.data
+        if isinstance(data, bytes):
+            return slot.read() or {}
+        return self.ready(data)
 
     def _start_worker(self) -> None:
         """Start the idle-time completion worker if it is not running (lock held)."""
@@ -159,8 +208,10 @@ class Journal:
                 if quiet < IDLE_SECONDS:
                     self._wake.wait(timeout=IDLE_SECONDS - quiet)
                     continue
-                entry, _ = next(iter(self._pending.values()))  # the oldest
-            self.ready(entry)
+                slot, _ = next(iter(self._pending.values()))  # the oldest
+                entry = slot.data
+            if isinstance(entry, dict):
+                self.ready(entry)
 
     def pending(self) -> int:
         """How many entries still wait for their completion."""
@@ -171,14 +222,17 @@ class Journal:
         """Complete entries matching ``where``, oldest first unless asked otherwise."""
         with self._lock:
             stored = list(self._entries)
-        selected = [e for e in map(self.ready, stored) if where is None or where.matches(e)]
+        since = where.since_id if where is not None else None
+        if since is not None:  # by id, before any entry is parsed
+            stored = [slot for slot in stored if slot.id > since]
+        selected = [e for e in map(self._read, stored) if where is None or where.matches(e)]
         return selected[::-1] if newest_first else selected
 
     def get(self, entry_id: int) -> Entry | None:
         """The complete entry with this id, if it is still in the buffer."""
         with self._lock:
-            entry = next((e for e in self._entries if e["id"] == entry_id), None)
-        return self.ready(entry) if entry is not None else None
+            slot = next((s for s in self._entries if s.id == entry_id), None)
+        return self._read(slot) if slot is not None else None
 
     def count(self, where: EntryFilter | None = None) -> int:
         """How many buffered entries match (counting them all completes nothing)."""
