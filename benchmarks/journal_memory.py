@@ -2,8 +2,8 @@
 
 ``python -m benchmarks.journal_memory [REQUESTS]`` starts both servers (``benchmarks.launcher``),
 sends each the same Okta requests (lookups, gets, PUTs and deactivations in equal parts: none grows
-the store) over keep-alive connections, has the journal complete every entry (a read of the admin
-API does that), and prints one JSON line: both RSS figures and the journal's memory per entry,
+the store) over keep-alive connections, waits until the journal's idle worker has completed every
+entry (the server uses no CPU any more), and prints one JSON line: both RSS figures and the journal's memory per entry,
 (RSS on - RSS off) / entries. With fewer requests than the journal holds (bench-quick), the full
 journal's RSS is estimated from the per-entry figure and says so.
 """
@@ -56,14 +56,32 @@ def send_all(port: int, requests: list[paths.Request]) -> int:
     return failures[0]
 
 
-def complete_journal(port: int) -> int:
-    """Read the journal once (which completes every pending entry); return how many it holds."""
+def cpu_ticks(pid: int) -> int:
+    """User plus system CPU ticks the process has used."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wait_until_idle(pid: int, quiet_s: float = 1.5, limit_s: float = 180.0) -> None:
+    """Wait until the server has used no CPU for ``quiet_s``: the journal's idle worker has then
+    completed every entry (findings, masking), as it does on a server at rest."""
+    deadline, last, still = time.monotonic() + limit_s, cpu_ticks(pid), 0.0
+    while still < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_ticks(pid)
+        still = still + 0.25 if now == last else 0.0
+        last = now
+
+
+def journal_count(port: int) -> int:
+    """How many entries the journal holds (counting completes nothing)."""
     token = base64.b64encode(f"{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}".encode()).decode()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
-    conn.request("GET", "/__admin/requests?limit=1", headers={"Authorization": f"Basic {token}"})
-    meta = json.loads(conn.getresponse().read())["meta"]
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("POST", "/__admin/requests/count", headers={"Authorization": f"Basic {token}"})
+    count = json.loads(conn.getresponse().read())["count"]
     conn.close()
-    return int(meta["total"])
+    return int(count)
 
 
 def measure(count: int) -> dict[str, Any]:
@@ -72,8 +90,8 @@ def measure(count: int) -> dict[str, Any]:
     try:
         requests = requests_mix(count)
         failed = send_all(on.port, requests) + send_all(off.port, requests)
-        entries = complete_journal(on.port)
-        time.sleep(1.0)
+        wait_until_idle(on.pid)
+        entries = journal_count(on.port)
         rss_on, rss_off = on.rss_kb(), off.rss_kb()
     finally:
         on.stop()

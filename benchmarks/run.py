@@ -135,7 +135,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
 
 def print_tables(summary: dict[str, Any], plan: Plan) -> None:
     """The human-readable result."""
-    print("\n## Hot paths (100 users)\n\n" + report.hot_path_table(summary))
+    print("\n## Hot paths (5,000 users)\n\n" + report.hot_path_table(summary))
     print("\n## Store size (the import page)\n\n" + report.scale_table(summary, plan.scales))
     print("\n## Cold start, runner overhead, memory\n\n" + report.other_table(summary))
     if summary["journal_inprocess"]:

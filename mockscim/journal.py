@@ -4,9 +4,9 @@ Entries are plain dicts (never Flask objects), so they can be served by the admi
 written as JSON Lines and exported as scenarios without conversion. Secrets are masked by
 the caller before an entry arrives here (``mockscim.inspect.masking``).
 
-A complete entry is kept as its compact JSON text (about 2 KB for an Okta request, where the
-dicts took about 10 KB; docs/performance.md) and parsed again when it is read: every reader
-gets its own copy.
+Every entry is kept as its compact JSON, compressed (a few hundred bytes for an Okta request,
+where the dicts took about 10 KB; docs/performance.md), and parsed again when it is read:
+every reader gets its own copy.
 """
 
 from __future__ import annotations
@@ -14,12 +14,20 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mockscim.constants import ENTERPRISE_SCHEMA
+from mockscim.constants import ERROR_SCHEMA
+from mockscim.constants import GROUP_SCHEMA
+from mockscim.constants import LIST_RESPONSE
+from mockscim.constants import PATCH_OP
+from mockscim.constants import USER_SCHEMA
 
 Entry = dict[str, Any]
 
@@ -51,34 +59,101 @@ class EntryFilter:
 
 
 Completer = Callable[[Entry], None]
+# A completer finds the response body here when the caller handed it over as JSON text
+# (``append(raw_body=...)``): it is kept as sent, without a parse, until the entry is completed.
+RAW_BODY_KEY = "_raw_response_body"
+
+
+def _dumps(entry: Entry) -> str:
+    """Compact JSON text of an entry (lone surrogates survive: they are kept as they came)."""
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8 bytes of ``text``, lone surrogates included."""
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _vocabulary() -> bytes:
+    """What most entries say (keys, Okta's headers, SCIM URNs): a preset zlib dictionary, so even
+    one short entry compresses well (a GET /Users/{id} entry: about 1,400 bytes of JSON, 250 packed)."""
+    words = [
+        '{"id":1,"at":"2026-01-01T00:00:00.000Z","duration_ms":1.0,"request":{"method":"GET","path":"/scim/v2/Users",',
+        '"query":{"filter":"userName eq \\"","startIndex":"1","count":"100"},"headers":{"user-agent":"Okta SCIM Client 1.0.0",',
+        '"host":"127.0.0.1","accept":"application/scim+json","accept-charset":"utf-8","accept-encoding":"gzip,deflate",',
+        '"authorization":"Basic ***","content-type":"application/scim+json; charset=utf-8","content-length":"',
+        '"connection":"keep-alive"},"body":null,"scim_path":"/Users/"},"response":{"status":200,"headers":{"Content-Type":',
+        '"application/scim+json","Content-Length":"","ETag":"W/\\"1\\""},"body":{"schemas":["',
+        f'{USER_SCHEMA}","{GROUP_SCHEMA}","{LIST_RESPONSE}","{PATCH_OP}","{ERROR_SCHEMA}","{ENTERPRISE_SCHEMA}',
+        '"],"id":"00000000-0000-4000-8000-000000000000","userName":"@example.com","name":{"givenName":"","familyName":""},',
+        '"emails":[{"primary":true,"value":"","type":"work"}],"displayName":"","locale":"en-US","externalId":"00u",',
+        '"active":true,"groups":[],"meta":{"resourceType":"User","created":"","lastModified":"","location":"http://127.0.0.1',
+        '"version":"W/\\"1\\""}},"totalResults":1,"itemsPerPage":1,"startIndex":1,"Resources":[',
+        '"Operations":[{"op":"replace","value":{"active":false}}],"members":[{"value":"","display":""}],',
+        '"operation":"user-lookup","dialect":"oin","fault":null,"findings":[],"resource":{"type":"User","id":""}}',
+    ]
+    return "".join(words).encode()
+
+
+_ZDICT = _vocabulary()
+
+
+def _shrink(plain: bytes) -> bytes:
+    """``plain`` JSON compressed with the preset dictionary (zlib level 1: about 15 µs)."""
+    squeezer = zlib.compressobj(1, zdict=_ZDICT)
+    return squeezer.compress(plain) + squeezer.flush()
+
+
+def _expand(packed: bytes) -> bytes:
+    """The JSON that ``_shrink`` packed."""
+    return zlib.decompressobj(zdict=_ZDICT).decompress(packed)
 
 
 class _Slot:
-    """One buffered entry: its id, and the entry (a dict while it is being completed, then its
-    compact JSON as UTF-8 bytes)."""
+    """One buffered entry: its id, and the entry as compressed compact JSON (or, for an entry
+    that is not JSON-safe, the dict itself)."""
 
     __slots__ = ("data", "id")
 
-    def __init__(self, entry: Entry) -> None:
-        self.id: int = entry["id"]
-        self.data: Entry | bytes = entry
+    def __init__(self, entry_id: int, data: Entry | bytes) -> None:
+        self.id = entry_id
+        self.data = data
 
-    def pack(self, entry: Entry) -> bytes | None:
-        """Keep ``entry`` as compact JSON; return the text (None if it is not JSON-safe)."""
+    @classmethod
+    def of(cls, entry: Entry) -> _Slot:
+        """A slot holding ``entry`` (which has its id) packed."""
         try:
-            text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            return cls(entry["id"], _shrink(_encode(_dumps(entry))))
         except (TypeError, ValueError):
-            self.data = entry  # kept as it is; it is still served, only larger
-            return None
-        self.data = text.encode("utf-8", "surrogatepass")
-        return self.data
+            return cls(entry["id"], entry)  # still served, only larger
 
-    def read(self) -> Entry | None:
-        """A fresh copy of a packed entry; None while the entry is still a dict."""
+    def text(self) -> str | None:
+        """The entry's JSON text (None for an entry kept as a dict)."""
         data = self.data
-        if isinstance(data, bytes):
-            return json.loads(data.decode("utf-8", "surrogatepass"))
+        return _expand(data).decode("utf-8", "surrogatepass") if isinstance(data, bytes) else None
+
+    def read(self) -> Entry:
+        """A fresh copy of the entry."""
+        text = self.text()
+        return json.loads(text) if text is not None else self.data  # type: ignore[return-value]
+
+
+def _inner_text(entry: Entry) -> bytes | None:
+    """The entry's members as compact JSON, without the braces (None if it is not JSON-safe)."""
+    try:
+        return _encode(_dumps(entry)[1:-1])
+    except (TypeError, ValueError):
         return None
+
+
+def _assemble(entry_id: int, inner: bytes, raw_body: bytes | None) -> bytes:
+    """``{"id":N,<members>}``, with ``raw_body`` (JSON text) under RAW_BODY_KEY when given."""
+    parts = [b'"id":%d' % entry_id]
+    if inner:
+        parts.append(inner)
+    if raw_body is not None:
+        parts.append(f'"{RAW_BODY_KEY}":'.encode() + raw_body)
+    return b"{" + b",".join(parts) + b"}"
 
 
 # A deferred completion waits until no request has arrived for this long, so validation never
@@ -89,9 +164,11 @@ IDLE_SECONDS = 0.05
 class Journal:
     """Keeps the last ``max_entries`` entries; counts the ones it had to drop.
 
-    An entry may arrive with a *completer*: the expensive part (findings, the parsed response
+    An entry may arrive with a *completer*: the expensive part (findings, the masked response
     body) is filled in later, off the request path, by a worker that runs while the server is
-    idle, or at once when somebody reads the entry. Readers always get complete entries.
+    idle, or at once when somebody reads the entry. Readers always get complete entries. Every
+    entry is kept as compact JSON from the moment it arrives, so entries waiting for their
+    completion (all of them, under sustained load) are as small as complete ones.
     """
 
     def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
@@ -103,7 +180,7 @@ class Journal:
         self.dropped = 0
         self.file = file
         self._listeners: list[Callable[[Entry], None]] = []
-        self._pending: dict[int, tuple[_Slot, Completer]] = {}  # in id order (insertion order)
+        self._pending: dict[int, Completer] = {}  # in id order (insertion order)
         self._completing = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._last_append = 0.0
@@ -119,9 +196,7 @@ class Journal:
     def _load(self, file: Path) -> None:
         """Resume from a JSON Lines file written by an earlier run (last entries win)."""
         for entry in _read_lines(file):
-            slot = _Slot(entry)
-            slot.pack(entry)
-            self._push(slot)
+            self._push(_Slot.of(entry))
             self._next_id = max(self._next_id, int(entry["id"]) + 1)
         with file.open("rb+") as handle:
             if handle.seek(0, 2) == 0:
@@ -137,53 +212,74 @@ class Journal:
             self._pending.pop(self._entries[0].id, None)
         self._entries.append(slot)
 
-    def append(self, entry: Entry, complete: Completer | None = None) -> Entry:
+    def _slot(self, entry_id: int) -> _Slot | None:
+        """The buffered slot with this id (lock held): ids are consecutive, so usually O(1)."""
+        if not self._entries:
+            return None
+        index = entry_id - self._entries[0].id
+        if 0 <= index < len(self._entries) and self._entries[index].id == entry_id:
+            return self._entries[index]
+        return next((s for s in self._entries if s.id == entry_id), None)
+
+    def append(
+        self, entry: Entry, complete: Completer | None = None, *, raw_body: bytes | None = None
+    ) -> Entry:
         """Assign the next id and store the entry; ``complete`` fills in the rest later.
 
+        ``raw_body`` is the response body as JSON text, for the completer to find under
+        RAW_BODY_KEY (only with a completer). Returns the entry as stored so far, with its id.
         With a journal file the entry is completed at once, so the file is written in order.
         """
+        inner = _inner_text(entry)
+        raw = raw_body if complete is not None else None
         with self._lock:
-            entry = {"id": self._next_id, **entry}
+            entry_id = self._next_id
             self._next_id += 1
-            slot = _Slot(entry)
+            data = _assemble(entry_id, inner, raw) if inner is not None else None
+            slot = _Slot(entry_id, _shrink(data) if data is not None else {"id": entry_id, **entry})
             self._push(slot)
-            if complete is not None and self.file is None:
-                self._pending[entry["id"]] = (slot, complete)
+            if complete is not None:
+                self._pending[entry_id] = complete
                 self._last_append = time.monotonic()
-                if self._worker is None or len(self._pending) == 1:
+                if self.file is None and (self._worker is None or len(self._pending) == 1):
                     self._start_worker()
             listeners = list(self._listeners)
-        if complete is not None and self.file is not None:
-            complete(entry)
-        if complete is None or self.file is not None:
-            packed = slot.pack(entry)
-            if self.file is not None:
-                line = packed.decode("utf-8", "surrogatepass") if packed else json.dumps(entry)
-                with self._lock, self.file.open("a", encoding="utf-8") as handle:
-                    handle.write(line + "\n")
+        shown = {"id": entry_id, **entry}
+        if self.file is not None:
+            if complete is not None:
+                self._complete(slot)
+            text = slot.text() or _dumps(shown)
+            with self._lock, self.file.open("a", encoding="utf-8") as handle:
+                handle.write(text + "\n")
         for listener in listeners:
-            listener(entry)
-        return entry
+            listener(shown)
+        return shown
 
-    def ready(self, entry: Entry) -> Entry:
-        """Complete ``entry`` now if its completion is still pending; return it."""
+    def _complete(self, slot: _Slot) -> None:
+        """Run the slot's completer if it is still pending."""
         with self._completing:
             with self._lock:
-                waiting = self._pending.get(entry["id"])
-            if waiting is not None:
-                slot, complete = waiting
+                complete = self._pending.get(slot.id)
+            if complete is not None:
+                entry = slot.read()
                 complete(entry)
-                slot.pack(entry)
+                packed = _Slot.of(entry)
                 with self._lock:
-                    self._pending.pop(entry["id"], None)
-        return entry
+                    slot.data = packed.data
+                    self._pending.pop(slot.id, None)
+
+    def ready(self, entry: Entry) -> Entry:
+        """The complete form of ``entry`` (completed now if needed): a fresh copy while the entry
+        is still buffered, else ``entry`` itself."""
+        with self._lock:
+            slot = self._slot(entry["id"])
+        return self._read(slot) if slot is not None else entry
 
     def _read(self, slot: _Slot) -> Entry:
-        """The complete entry held by ``slot`` (completing it now if it is still pending)."""
-        data = slot.data
-        if isinstance(data, bytes):
-            return slot.read() or {}
-        return self.ready(data)
+        """A fresh copy of the complete entry held by ``slot`` (completing it first if needed)."""
+        if slot.id in self._pending:
+            self._complete(slot)
+        return slot.read()
 
     def _start_worker(self) -> None:
         """Start the idle-time completion worker if it is not running (lock held)."""
@@ -208,10 +304,12 @@ class Journal:
                 if quiet < IDLE_SECONDS:
                     self._wake.wait(timeout=IDLE_SECONDS - quiet)
                     continue
-                slot, _ = next(iter(self._pending.values()))  # the oldest
-                entry = slot.data
-            if isinstance(entry, dict):
-                self.ready(entry)
+                oldest = next(iter(self._pending))
+                slot = self._slot(oldest)
+                if slot is None:
+                    self._pending.pop(oldest, None)
+            if slot is not None:
+                self._complete(slot)
 
     def pending(self) -> int:
         """How many entries still wait for their completion."""
@@ -231,7 +329,7 @@ class Journal:
     def get(self, entry_id: int) -> Entry | None:
         """The complete entry with this id, if it is still in the buffer."""
         with self._lock:
-            slot = next((s for s in self._entries if s.id == entry_id), None)
+            slot = self._slot(entry_id)
         return self._read(slot) if slot is not None else None
 
     def count(self, where: EntryFilter | None = None) -> int:

@@ -27,6 +27,7 @@ from mockscim.inspect.classify import Classification
 from mockscim.inspect.envelope import parse_body
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
+from mockscim.journal import RAW_BODY_KEY
 from mockscim.server import faulting
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
@@ -61,7 +62,8 @@ def init_app(app: Flask, settings: Settings) -> None:
             try:
                 if turn is not None:
                     state.order.wait(turn)
-                state.journal.append(*_entry(response, inspection(), g.mockscim_started))
+                entry, complete, raw_body = _entry(response, inspection(), g.mockscim_started)
+                state.journal.append(entry, complete, raw_body=raw_body)
             finally:
                 if turn is not None:
                     state.order.done(turn)
@@ -90,29 +92,32 @@ def _in_store_order(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def _response_body(response: Response, raw: bytes, limit: int) -> Callable[[], Any]:
-    """How to get the response body for the entry: the dict the view rendered when those are the
-    bytes sent (no parse), else a parse of the bytes (a fault changed them, or no dict was used)."""
-    rendered = g.get(RENDERED)
+def _response_body(raw: bytes, limit: int) -> tuple[Any, bytes | None]:
+    """The response body for the entry: (a value, None), or (None, the JSON text as sent) when
+    those bytes are the JSON the view rendered (kept unparsed until the entry is completed)."""
     if len(raw) > limit:
-        size = len(raw)
-        return lambda: {"_truncated": True, "size": size}  # only the size is kept above the limit
-    if rendered is not None and rendered[1] == raw:
-        body = rendered[0]
-        return lambda: body
-    return lambda: parse_body(raw, limit)[0]
+        return {"_truncated": True, "size": len(raw)}, None  # only the size is kept above the limit
+    rendered = g.get(RENDERED)
+    if rendered is not None and rendered[1] == raw and raw:
+        return None, raw
+    return parse_body(raw, limit)[0], None
 
 
-def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[str, Any], Any]:
-    """The journal entry for one request/response pair, and the function that completes it.
+def _entry(
+    response: Response, info: Inspection, started: float
+) -> tuple[dict[str, Any], Callable[[dict[str, Any]], None], bytes | None]:
+    """The journal entry for one request/response pair, the function that completes it, and
+    the response body as sent (JSON text) when the completer is to parse it.
 
     The cheap parts are filled in now. The findings (JSON Schema validation) and the masked
     response body are filled in by the completer, which the journal runs while the server is
     idle or when the entry is read (mockscim/journal.py): validation never slows the request.
+    The completer keeps only the classification and a few strings, not the request: it reads
+    the envelope back from the entry, which the journal keeps as compact JSON meanwhile.
     """
     envelope, classification = info.envelope, info.classification
     raw = b"" if response.is_streamed else response.get_data()
-    body_of = _response_body(response, raw, get_state().settings.journal_body_limit)
+    body, raw_body = _response_body(raw, get_state().settings.journal_body_limit)
     is_post = request.method == "POST"
     entry = {
         "at": g.mockscim_at,
@@ -123,14 +128,26 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),
     }
+    if raw_body is None:
+        entry["response"]["body"] = body
+    found = info.computed_findings()  # strict mode validated before the view
+    problem, raw_path, base = info.body_problem, info.raw_path, info.base_path
 
     def complete(entry: dict[str, Any]) -> None:
-        body = body_of()
-        entry["response"]["body"] = mask_body(body)
-        entry["findings"] = [f.to_dict() for f in info.findings()]
-        entry["resource"] = _resource(classification, body, is_post)
+        response_body = entry.pop(RAW_BODY_KEY) if RAW_BODY_KEY in entry else entry["response"]["body"]
+        entry["response"]["body"] = mask_body(response_body)
+        if found is not None:
+            entry["findings"] = [f.to_dict() for f in found]
+        else:
+            request_part = entry["request"]
+            replayed = {k: request_part[k] for k in ("method", "query", "headers", "body")}
+            again = Inspection(
+                {**replayed, "path": request_part["scim_path"]}, classification, problem, raw_path, base
+            )
+            entry["findings"] = [f.to_dict() for f in again.findings()]
+        entry["resource"] = _resource(classification, response_body, is_post)
 
-    return entry, complete
+    return entry, complete, raw_body
 
 
 def _resource(classification: Classification, body: Any, is_post: bool) -> dict[str, Any] | None:
