@@ -53,6 +53,9 @@ class StoreOptions:
 
     unique_group_names: bool = True
     max_members: int = 100_000
+    # RFC 7644 §3.5.2 does not require member ids to exist: a provisioning client may add a
+    # member before it creates the user. --strict refuses unknown ids (400 invalidValue).
+    members_must_exist: bool = False
 
 
 class InMemoryStore:
@@ -295,7 +298,8 @@ class InMemoryStore:
             raise InvalidValue(f"every {rtype} in a snapshot needs a string 'id'")
         attributes = {k: v for k, v in record.items() if k not in ("id", "meta")}
         self._check_unique(rtype, attributes, None)
-        self._check_members(rtype, attributes)
+        # State the server once accepted is restored as it was, dangling member ids included.
+        self._check_members(rtype, attributes, check_existence=False)
         meta = record.get("meta") if isinstance(record.get("meta"), dict) else {}
         now = isoformat(self.clock.now())
         full_meta = {"resourceType": rtype, "created": now, "lastModified": now, "version": 1, **meta}
@@ -336,8 +340,9 @@ class InMemoryStore:
             if owners:
                 raise Uniqueness(f"a group named '{resource.get('displayName')}' already exists")
 
-    def _check_members(self, rtype: str, resource: Record) -> None:
-        """Every member must be an existing User or Group; the count is limited."""
+    def _check_members(self, rtype: str, resource: Record, *, check_existence: bool = True) -> None:
+        """The member count is limited; with ``members_must_exist`` every member is a stored
+        User or Group (a dangling id is otherwise kept, and derives no user's ``groups``)."""
         if rtype != "Group":
             return
         members = resource.get("members") or []
@@ -345,6 +350,8 @@ class InMemoryStore:
             raise InvalidValue(
                 f"a group may hold at most {self.options.max_members} members, not {len(members)}"
             )
+        if not (check_existence and self.options.members_must_exist):
+            return
         for index, member in enumerate(members):
             value = member.get("value")
             if value not in self._data["User"] and value not in self._data["Group"]:

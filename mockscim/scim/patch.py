@@ -28,6 +28,7 @@ from mockscim.scim.resource import coerce_complex
 from mockscim.scim.resource import coerce_extension
 from mockscim.scim.resource import coerce_scalar
 from mockscim.scim.resource import coerce_value
+from mockscim.scim.resource import extension_attributes
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 
@@ -120,7 +121,8 @@ def _apply_pathless(
             continue
         ext = rtype.extension(key)
         if ext is not None and isinstance(sub_value, dict):
-            for name, item in sub_value.items():
+            where = f"Operations[{operation.index}].value.{ext.id}"
+            for name, item in extension_attributes(ext, sub_value, where).items():
                 _apply_path(doc, Operation(operation.op, f"{ext.id}:{name}", item, operation.index), rtype)
             continue
         _apply_path(doc, Operation(operation.op, key, sub_value, operation.index), rtype)
@@ -162,7 +164,7 @@ def _apply_extension_object(doc: dict[str, Any], operation: Operation, rtype: Re
         return
     ext = rtype.extension(urn)
     coerce_extension(ext, operation.value, urn)  # type: ignore[arg-type]
-    for name, item in operation.value.items():
+    for name, item in extension_attributes(ext, operation.value, urn).items():  # type: ignore[arg-type]
         _apply_path(doc, Operation(operation.op, f"{urn}:{name}", item, operation.index), rtype)
 
 

@@ -110,12 +110,33 @@ def _check_primary(attr: Attribute, items: list[Any], where: str) -> None:
         raise InvalidValue(f"{where} has {len(primaries)} values marked primary; at most one may be")
 
 
-def coerce_extension(schema: Schema, value: Any, where: str) -> dict[str, Any]:
-    """Check the object stored under an extension URN key."""
+def extension_attributes(schema: Schema, value: Any, where: str) -> dict[str, Any]:
+    """The attributes of an extension object, without a ``schemas`` key naming the extension.
+
+    RFC 7644 §3.5.2: a path (or key) that is the extension URN addresses the extension object;
+    clients that serialise the extension as a resource add ``schemas`` to it, which is not an
+    attribute of the extension. It is accepted when it names this extension only.
+    """
     if not isinstance(value, dict):
         raise _wrong(where, "an object of extension attributes", value)
+    key = next((k for k in value if k.lower() == "schemas"), None)
+    if key is None:
+        return value
+    named = value[key]
+    if not isinstance(named, list) or any(
+        not isinstance(u, str) or u.lower() != schema.id.lower() for u in named
+    ):
+        raise InvalidValue(
+            f"{where}.{key} inside the {schema.name} extension object may only list '{schema.id}'; "
+            "remove it or list the extension URN"
+        )
+    return {k: v for k, v in value.items() if k != key}
+
+
+def coerce_extension(schema: Schema, value: Any, where: str) -> dict[str, Any]:
+    """Check the object stored under an extension URN key."""
     out: dict[str, Any] = {}
-    for key, sub_value in value.items():
+    for key, sub_value in extension_attributes(schema, value, where).items():
         attr = schema.attribute(key)
         if attr is None:
             raise InvalidValue(f"{where}.{key} is not an attribute of {schema.name} ({schema.id})")

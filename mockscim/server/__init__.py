@@ -90,7 +90,11 @@ def _tenant_state(
 ) -> AppState:
     """Fresh state for one tenant; only the default tenant writes the journal file."""
     profile = settings.profile
-    options = StoreOptions(unique_group_names=profile.unique_group_names, max_members=settings.max_members)
+    options = StoreOptions(
+        unique_group_names=profile.unique_group_names,
+        max_members=settings.max_members,
+        members_must_exist=settings.strict,
+    )
     limits = Limits(
         default_count=profile.default_count,
         max_count=settings.max_count,

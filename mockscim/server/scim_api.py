@@ -17,6 +17,8 @@ from mockscim.scim.patch import parse_operations
 from mockscim.scim.projection import check_names
 from mockscim.scim.query import SearchRequest
 from mockscim.scim.query import build_search
+from mockscim.scim.query import check_root_names
+from mockscim.scim.query import for_resource_type
 from mockscim.scim.query import list_response
 from mockscim.scim.query import search_body_params
 from mockscim.scim.resource import normalize_resource
@@ -150,6 +152,7 @@ def search_root() -> Response:
     lacks a filtered attribute contributes no results."""
     state = get_state()
     search = build_search(search_body_params(read_json()), state.limits)
+    check_root_names(tuple(RESOURCE_TYPES.values()), search.attributes + search.excluded)
     everything = SearchRequest(search.filter, 1, 10**9, search.sort_by, search.descending)
     base, found, errors = base_url(), [], []
     for rt in RESOURCE_TYPES.values():
@@ -158,7 +161,8 @@ def search_root() -> Response:
         except InvalidFilter as exc:
             errors.append(exc)
             continue
-        found += [render(r, rt, base, search) for r in page]
+        projection = for_resource_type(search, rt)
+        found += [render(r, rt, base, projection) for r in page]
     if len(errors) == len(RESOURCE_TYPES):
         raise errors[0]
     start = search.start_index - 1
