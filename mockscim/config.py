@@ -8,12 +8,16 @@ from dataclasses import dataclass
 from dataclasses import field
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mockscim.constants import DEFAULT_BASE_PATH
 from mockscim.constants import DEFAULT_HOST
 from mockscim.constants import DEFAULT_PORT
 from mockscim.profiles import OKTA
 from mockscim.profiles import Profile
+
+if TYPE_CHECKING:  # settings stay plain data; the schema model is built by schema_extensions
+    from mockscim.scim.schema import Schema
 
 
 class ConfigError(ValueError):
@@ -101,6 +105,9 @@ class Settings:
     fault_seed: int | None = None
     state_file: Path | None = None
     state_sync: str = "batch"  # "request": written before each 2xx write is answered
+    # --schema-extension FILE (repeatable): custom User extension schemas, read and checked by
+    # mockscim.schema_extensions.load_extension_files.
+    schema_extensions: tuple[Schema, ...] = ()
 
     def validate(self) -> Settings:
         """Return self if consistent; raise ConfigError with what to change otherwise."""
@@ -126,6 +133,9 @@ class Settings:
             raise ConfigError(f"--state-sync {self.state_sync!r} must be 'request' or 'batch'")
         if self.tenant_mode not in ("dynamic", "static"):
             raise ConfigError(f"--tenant-mode {self.tenant_mode!r} must be 'dynamic' or 'static'")
+        urns = [ext.id.lower() for ext in self.schema_extensions]
+        if len(set(urns)) != len(urns):
+            raise ConfigError("--schema-extension: two files declare the same schema URN; keep one")
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"--public-url {self.public_url!r} must start with https:// (or http://)")
         return replace(self, base_path=normalize_base_path(self.base_path))

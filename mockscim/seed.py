@@ -10,8 +10,6 @@ import yaml
 
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
-from mockscim.scim.schema import GROUP_TYPE
-from mockscim.scim.schema import USER_TYPE
 from mockscim.store import InMemoryStore
 
 
@@ -39,7 +37,7 @@ def read_seed(path: Path) -> dict[str, Any]:
 def load_seed(store: InMemoryStore, data: dict[str, Any], *, source: str = "seed") -> dict[str, int]:
     """Create the seed's users, then its groups; entries may fix their own ``id``."""
     counts = {"users": 0, "groups": 0}
-    for key, rtype in (("users", USER_TYPE), ("groups", GROUP_TYPE)):
+    for key, rtype in (("users", store.types["User"]), ("groups", store.types["Group"])):
         entries = data.get(key) or []
         if not isinstance(entries, list):
             raise SeedError(f"{source}: '{key}' must be a list")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ from mockscim.scim.query import sort_resources
 from mockscim.scim.schema import GROUP_TYPE
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import USER_TYPE
+from mockscim.scim.schema import ResourceType
 
 SNAPSHOT_FORMAT = "mockscim-state/1"
 Record = dict[str, Any]
@@ -67,10 +69,13 @@ class InMemoryStore:
         clock: Clock | None = None,
         ids: IdGenerator | None = None,
         options: StoreOptions | None = None,
+        types: Mapping[str, ResourceType] | None = None,
     ):
         self.clock = clock or SystemClock()
         self.ids = ids or IdGenerator()
         self.options = options or StoreOptions()
+        # The resource types filters and sorts resolve against (declared extensions included).
+        self.types = types or RESOURCE_TYPES
         self._lock = threading.RLock()
         self.reset()
 
@@ -126,7 +131,7 @@ class InMemoryStore:
             if search.sort_by is not None:
                 views = [self._view(rtype, r, copy=False) for r in matches]
                 ordered = sort_resources(
-                    views, RESOURCE_TYPES[rtype], search.sort_by, descending=search.descending
+                    views, self.types[rtype], search.sort_by, descending=search.descending
                 )
                 start = search.start_index - 1
                 return len(ordered), ordered[start : start + search.count]
@@ -155,7 +160,7 @@ class InMemoryStore:
         records = self._data[rtype]
         if expr is None:
             return list(records.values())
-        predicate = compile_filter(expr, RESOURCE_TYPES[rtype])
+        predicate = compile_filter(expr, self.types[rtype])
         candidates = self._candidates(rtype, expr)
         pool = records.values() if candidates is None else candidates
         needs_groups = rtype == "User" and any(p.attr.lower() == "groups" for p in referenced_paths(expr))
@@ -168,7 +173,7 @@ class InMemoryStore:
         records = self._data[rtype]
         for term in equality_terms(expr):
             name = term.path.attr.lower() if term.path.sub is None else ""
-            if term.path.urn and term.path.urn.lower() != RESOURCE_TYPES[rtype].schema.id.lower():
+            if term.path.urn and term.path.urn.lower() != self.types[rtype].schema.id.lower():
                 continue
             ids = self._idx.lookup(rtype, name, term.value)
             if ids is not None:

@@ -180,6 +180,14 @@ def banner(settings: Settings, url: str) -> str:
     show_default=True,
     help="request: written before each successful write is answered; batch: at most once a second.",
 )
+@click.option(
+    "--schema-extension",
+    "extension_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML/JSON file declaring a custom User extension schema, like a /Schemas entry "
+    "(repeatable; docs/custom-attributes.md).",
+)
 @click.option("--debug", is_flag=True, help="Include exception text in 500 responses.")
 @click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
 def serve(
@@ -187,6 +195,7 @@ def serve(
     seed_file: Path | None,
     faults_file: Path | None,
     tenants_file: Path | None,
+    extension_files: tuple[Path, ...],
     rate_spec: str | None,
     profile_name: str,
     patch_response: str,
@@ -195,6 +204,7 @@ def serve(
     **options: Any,
 ) -> None:
     """Run the mock SCIM server (credentials required by default, loopback by default)."""
+    from mockscim.schema_extensions import load_extension_files
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
@@ -203,6 +213,7 @@ def serve(
     try:
         options["rate_limit"] = parse_rate(rate_spec) if rate_spec else None
         options["tenants"] = read_tenants(tenants_file) if tenants_file else ()
+        options["schema_extensions"] = load_extension_files(extension_files)
         if options.get("state_file") and not options.get("journal_file"):
             # The journal survives restarts with the state: it goes next to the state file.
             options["journal_file"] = options["state_file"].with_name(

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mockscim.errors import InvalidValue
+from mockscim.errors import Mutability
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 from mockscim.scim.schema import Schema
@@ -176,7 +177,7 @@ def normalize_resource(
             )
             continue
         _place(out, key, value, rtype, declared, custom_extensions)
-    _check_required(out, rtype)
+    _check_required(out, rtype, declared)
     out["schemas"] = _schemas_for(out, rtype)
     return out, password
 
@@ -225,11 +226,42 @@ def _place_urn(
     )
 
 
-def _check_required(resource: dict[str, Any], rtype: ResourceType) -> None:
-    """Every required attribute must have a non-empty value (RFC 7643 §2.2 ``required``)."""
+def _check_required(resource: dict[str, Any], rtype: ResourceType, declared: list[str]) -> None:
+    """Every required attribute must have a non-empty value (RFC 7643 §2.2 ``required``).
+
+    An extension's required attributes apply to a resource that carries the extension: its
+    object is present or its URN is listed in ``schemas`` (the extensions are optional for
+    the resource type, RFC 7643 §6 ``schemaExtensions.required`` false).
+    """
     for attr in rtype.schema.attributes:
         if attr.required and resource.get(attr.name) in (None, "", []):
             raise InvalidValue(f"{attr.name} is required for a {rtype.name} and must not be empty")
+    listed = {urn.lower() for urn in declared}
+    for ext, _ in rtype.extensions:
+        values = resource.get(ext.id)
+        if values is None and ext.id.lower() not in listed:
+            continue
+        for attr in ext.attributes:
+            if attr.required and (values or {}).get(attr.name) in (None, "", []):
+                raise InvalidValue(
+                    f"{ext.id}:{attr.name} is required for a {rtype.name} that carries the {ext.name} "
+                    f"extension; send it, or leave '{ext.id}' out of schemas"
+                )
+
+
+def keep_immutable(current: dict[str, Any], new: dict[str, Any], rtype: ResourceType) -> None:
+    """A replacement (PUT) may not change an immutable extension attribute once it is set
+    (RFC 7643 §7, RFC 7644 §3.5.1); one it leaves out keeps its stored value."""
+    for urn, name in rtype.immutable():
+        old = (current.get(urn) or {}).get(name)
+        if old is None:
+            continue
+        given = (new.get(urn) or {}).get(name)
+        if given is None:
+            new.setdefault(urn, {})[name] = old
+        elif given != old:
+            raise Mutability(f"{urn}:{name} is immutable: it is {old!r} and cannot become {given!r}")
+    new["schemas"] = _schemas_for(new, rtype)
 
 
 def _schemas_for(resource: dict[str, Any], rtype: ResourceType) -> list[str]:

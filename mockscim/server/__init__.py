@@ -20,6 +20,7 @@ from mockscim.ids import IdGenerator
 from mockscim.journal import Journal
 from mockscim.persistence import StateFile
 from mockscim.scim.query import Limits
+from mockscim.scim.schema import resource_types
 from mockscim.server.errorhandlers import register_error_handlers
 from mockscim.server.journaling import install_hooks
 from mockscim.server.middleware import ConnectionCloser
@@ -104,7 +105,10 @@ def _tenant_state(
     journal_file = settings.journal_file if name == DEFAULT_TENANT else None
     return AppState(
         settings=settings,
-        store=store or InMemoryStore(clock=clock, ids=ids, options=options),
+        store=store
+        or InMemoryStore(
+            clock=clock, ids=ids, options=options, types=resource_types(settings.schema_extensions)
+        ),
         limits=limits,
         journal=journal or Journal(settings.journal_size, file=journal_file),
         name=name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -26,6 +27,7 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
+from mockscim.scim.schema import ResourceType
 from mockscim.store import InMemoryStore
 
 DEFAULT_TENANT = "default"
@@ -45,6 +47,11 @@ class AppState:
     auth: AuthConfig | None = None
     faults: FaultSet = field(default_factory=FaultSet)
     limiter: RateLimiter | None = None
+
+    @property
+    def types(self) -> Mapping[str, ResourceType]:
+        """The resource types this tenant serves: the store's, declared extensions included."""
+        return self.store.types
 
     @property
     def credentials(self) -> AuthConfig:
