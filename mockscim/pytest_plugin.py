@@ -80,11 +80,20 @@ class MockscimState:
         timeout: float,
         admin_url: str | None = None,
         tenants: bool = False,
+        variables: tuple[tuple[str, str], ...] = (),
     ):
         self.timeout = timeout
         self.tenants = tenants
+        self.variables = variables
         self.external = (
-            Target(base_url, Credentials.parse(auth), timeout, label="live server", admin_url=admin_url)
+            Target(
+                base_url,
+                Credentials.parse(auth),
+                timeout,
+                label="live server",
+                admin_url=admin_url,
+                variables=variables,
+            )
             if base_url
             else None
         )
@@ -102,7 +111,7 @@ class MockscimState:
 
     def target(self) -> Target:
         """The session's target (not isolated)."""
-        return self.external or self.embedded().target(self.timeout)
+        return self.external or replace(self.embedded().target(self.timeout), variables=self.variables)
 
     def isolate(self) -> tuple[Target, str | None]:
         """A target for one test: a fresh tenant, unless an external server is used without tenants."""
@@ -159,6 +168,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockscim-timeout", type=float, default=60.0, help="Per-request timeout in seconds (default 60)."
     )
     group.addoption(
+        "--mockscim-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Set a scenario variable (repeatable), e.g. --mockscim-var custom_urn=URN for your extension.",
+    )
+    group.addoption(
         "--mockscim-tenants",
         action="store_true",
         help="With --mockscim-base-url pointing at a mockscim server: give each test its own tenant "
@@ -174,9 +190,23 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout = config.getoption("mockscim_timeout")
     tenants = config.getoption("mockscim_tenants") or os.environ.get(ENV_TENANTS, "") in ("1", "true", "yes")
     try:
-        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants)
+        variables = _vars(config.getoption("mockscim_var"))
+        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants, variables)
     except RunnerError as exc:
         raise pytest.UsageError(f"mockscim: {exc}") from None
+
+
+def _vars(specs: list[str]) -> tuple[tuple[str, str], ...]:
+    """``--mockscim-var NAME=VALUE`` pairs; a malformed one is a usage error."""
+    pairs = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise pytest.UsageError(
+                f"mockscim: --mockscim-var {spec!r} must be NAME=VALUE, e.g. custom_attribute=costCenter"
+            )
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
