@@ -109,9 +109,10 @@ def replace_resource(rtype: str, rid: str) -> Response:
     resource, password = normalize_resource(
         read_json(), rt, custom_extensions=state.settings.profile.custom_extensions
     )
-    if rt.immutable():  # the request holds the tenant's store lock (journaling hooks)
-        keep_immutable(state.store.get(rtype, rid), resource, rt)
-    record = state.store.replace(rtype, rid, resource, password=password, version=_if_match())
+    with state.store.lock:  # re-entrant: the comparison and the write see one state
+        if rt.immutable():
+            keep_immutable(state.store.get(rtype, rid), resource, rt)
+        record = state.store.replace(rtype, rid, resource, password=password, version=_if_match())
     return _one(rt, record)
 
 

@@ -75,7 +75,8 @@ def test_request_mode_writes_before_answering(settings, scim_for, tmp_path):
                     "format": FILE_FORMAT,
                     "state": {
                         "format": "mockscim-state/1",
-                        "groups": [{"id": "g", "displayName": "G", "members": [{"value": "ghost"}]}],
+                        # One userName twice (case-insensitively): no server state can hold that.
+                        "users": [{"id": "a", "userName": "ann@x"}, {"id": "b", "userName": "ANN@x"}],
                     },
                 }
             ),
