@@ -8,12 +8,13 @@ from typing import Any
 
 import yaml
 
+from mockscim.errors import BadInput
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
 from mockscim.store import InMemoryStore
 
 
-class SeedError(ValueError):
+class SeedError(BadInput):
     """A seed file could not be loaded; the message names the file and the entry."""
 
 

@@ -28,6 +28,7 @@ from mockscim.faults import RateLimiter
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
 from mockscim.scim.schema import ResourceType
+from mockscim.server.turnstile import Turnstile
 from mockscim.store import InMemoryStore
 
 DEFAULT_TENANT = "default"
@@ -47,6 +48,7 @@ class AppState:
     auth: AuthConfig | None = None
     faults: FaultSet = field(default_factory=FaultSet)
     limiter: RateLimiter | None = None
+    order: Turnstile = field(default_factory=Turnstile)  # journal appends in store order
 
     @property
     def types(self) -> Mapping[str, ResourceType]:
@@ -132,3 +134,8 @@ def get_state() -> AppState:
     if "mockscim_state" not in g:
         g.mockscim_state = tenants().resolve(request.environ.get(TENANT_KEY))
     return g.mockscim_state
+
+
+def resolved_state() -> AppState | None:
+    """The current request's tenant if a hook already resolved it; never creates a tenant."""
+    return g.get("mockscim_state")
