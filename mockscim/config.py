@@ -16,7 +16,6 @@ from dataclasses import field
 from dataclasses import fields
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 from typing import Any
 
 from mockscim.constants import DEFAULT_BASE_PATH
@@ -27,9 +26,6 @@ from mockscim.faults import parse_rate
 from mockscim.profiles import OKTA
 from mockscim.profiles import PROFILES
 from mockscim.profiles import Profile
-
-if TYPE_CHECKING:  # settings stay plain data; schema_extensions builds the schema models
-    from mockscim.scim.schema import Schema
 
 ENV_PREFIX = "MOCKSCIM_"
 
@@ -102,7 +98,7 @@ class Option:
     parse: Callable[..., Any] | None = None  # the option's value -> the setting's value
     document: bool = False  # the value names a YAML file; ``parse(document, path)`` reads it
     minimum: int | None = None
-    multiple: bool = False  # repeatable; ``parse`` gets every value given, as a tuple
+    multiple: bool = False  # repeatable: the setting is the tuple of every value given
     text_default: str | None = None  # the default as typed, when the setting's is not text
     when_absent: Callable[[], Any] | None = None  # the command line's default, if not the field's
     show_default: bool = False
@@ -138,13 +134,6 @@ def parse_tenants(document: Any, source: Any) -> tuple[tuple[str, AuthConfig | N
         auth = (spec or {}).get("auth") if isinstance(spec, dict | None) else None
         out.append((str(name), AuthConfig.parse(auth) if auth else None))
     return tuple(out)
-
-
-def _extension_files(paths: tuple[Path, ...]) -> tuple[Schema, ...]:
-    """``--schema-extension`` files, read and checked (docs/custom-attributes.md)."""
-    from mockscim.schema_extensions import load_extension_files  # files -> scim models: loaded late
-
-    return load_extension_files(paths)
 
 
 def _profile(name: str) -> Profile:
@@ -321,12 +310,13 @@ class Settings:
         show_default=True,
         help="request: written before each successful write is answered; batch: at most once a second.",
     )
-    schema_extensions: tuple[Schema, ...] = setting(
+    # Custom extension schema files: create_app reads them once (mockscim.schema_extensions), as
+    # the User resource type must know its extensions before the first request.
+    schema_extensions: tuple[Path, ...] = setting(
         (),
         flag="--schema-extension",
         **_PATH,
         multiple=True,
-        parse=_extension_files,
         help="YAML/JSON file declaring a custom User extension schema, like a /Schemas entry "
         "(repeatable; docs/custom-attributes.md).",
     )
@@ -346,9 +336,6 @@ class Settings:
             _check_declared(declared.metadata["option"], getattr(self, declared.name))
         if self.public_url and not self.public_url.startswith(("http://", "https://")):
             raise ConfigError(f"--public-url {self.public_url!r} must start with https:// (or http://)")
-        urns = [ext.id.lower() for ext in self.schema_extensions]
-        if len(set(urns)) != len(urns):
-            raise ConfigError("--schema-extension: two files declare the same schema URN; keep one")
         profile = self.profile
         if self.patch_response is not None:
             profile = replace(profile, patch_returns_resource=self.patch_response == "resource")

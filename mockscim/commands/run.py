@@ -45,15 +45,13 @@ class EmbeddedMock:
         from mockscim.config import AuthConfig
         from mockscim.config import Settings
         from mockscim.schema_extensions import example_path
-        from mockscim.schema_extensions import load_extension_files
         from mockscim.server import create_app
         from mockscim.server.serving import start_background
 
         config = AuthConfig.generate()
         # The packaged example extension, so the library's custom-attribute scenarios have one
         # to work with (scenarios/okta/*/custom-attributes*, docs/custom-attributes.md).
-        extensions = load_extension_files([example_path()])
-        self.app = create_app(Settings(port=0, auth=config, schema_extensions=extensions))
+        self.app = create_app(Settings(port=0, auth=config, schema_extensions=(example_path(),)))
         settings = self.app.extensions["mockscim"].settings
         self.server = start_background(self.app, settings.host, 0)
         self.url = self.server.url

@@ -21,7 +21,6 @@ import pytest
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
-from mockscim.schema_extensions import load_extension_files
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
 
@@ -71,7 +70,7 @@ def _serve(extensions: tuple = ()) -> Iterator[Live]:
 @pytest.fixture(scope="module", params=["plain", "with-extension"])
 def live(request: pytest.FixtureRequest) -> Iterator[tuple[str, Live]]:
     """The mock as it starts by default, and with a declared custom extension (--schema-extension)."""
-    extensions = load_extension_files([EXTENSION]) if request.param == "with-extension" else ()
+    extensions = (EXTENSION,) if request.param == "with-extension" else ()
     for served in _serve(extensions):
         yield request.param, served
 

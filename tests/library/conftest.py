@@ -25,7 +25,6 @@ from werkzeug.wrappers import Request
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.schema_extensions import example_path
-from mockscim.schema_extensions import load_extension_files
 from mockscim.server import create_app
 from mockscim.server.serving import BackgroundServer
 from mockscim.server.serving import start_background
@@ -305,7 +304,7 @@ class Served:
 def serve(defect: type[Defect] | None, *, extension: bool = True) -> tuple[Served, BackgroundServer]:
     """mockscim, wrapped in ``defect`` when given, on a loopback port; it declares the packaged
     example extension (as ``mockscim run``'s embedded mock does) unless ``extension`` is False."""
-    extensions = load_extension_files([example_path()]) if extension else ()
+    extensions = (example_path(),) if extension else ()
     settings = Settings(port=0, auth=AuthConfig.parse(f"basic:{USER}:{TOKEN}"), schema_extensions=extensions)
     app: Any = create_app(settings)
     running = start_background(defect(app) if defect else app)

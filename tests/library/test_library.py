@@ -15,7 +15,6 @@ from mockscim.cli import main
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.library import library_root
-from mockscim.schema_extensions import load_extension_files
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
 
@@ -244,7 +243,7 @@ def test_custom_attribute_flows_run_against_the_targets_own_extension(tmp_path):
     settings = Settings(
         port=0,
         auth=AuthConfig.parse(auth),
-        schema_extensions=load_extension_files([extension]),
+        schema_extensions=(extension,),
     )
     running = start_background(create_app(settings))
     try:

@@ -3,6 +3,7 @@ returns, filters, sorts, patches and validates them like the enterprise extensio
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -12,9 +13,7 @@ from conftest import Scim
 from support import okta_user
 
 from mockscim.config import Settings
-from mockscim.schema_extensions import check_extension
 from mockscim.schema_extensions import example_path
-from mockscim.schema_extensions import load_extension_files
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
 
@@ -46,9 +45,11 @@ ACME = {
 
 
 @pytest.fixture
-def acme(settings: Settings) -> Iterator[Scim]:
-    """A client of mockscim started with the Acme extension declared."""
-    extended = replace(settings, schema_extensions=(check_extension(ACME, "acme.yaml"),))
+def acme(settings: Settings, tmp_path: Path) -> Iterator[Scim]:
+    """A client of mockscim started with the Acme extension declared (--schema-extension)."""
+    declared = tmp_path / "acme.json"
+    declared.write_text(json.dumps(ACME))
+    extended = replace(settings, schema_extensions=(declared,))
     running = start_background(create_app(extended))
     yield Scim(running.url + "/scim/v2")
     running.stop()
@@ -234,7 +235,7 @@ def test_aiw_put_round_trip_keeps_custom_attributes(acme):
 def test_seed_file_users_carry_custom_attributes(settings, tmp_path: Path):
     from mockscim.seed import load_seed
 
-    app = create_app(replace(settings, schema_extensions=load_extension_files([example_path()])))
+    app = create_app(replace(settings, schema_extensions=(example_path(),)))
     example_urn = "urn:ietf:params:scim:schemas:extension:mockscim:2.0:User"
     seed = {"users": [{"userName": "s@example.com", example_urn: {"costCenter": "CC-3"}}]}
     load_seed(app.extensions["mockscim"].store, seed)

@@ -26,7 +26,6 @@ from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
 from mockscim.runner.client import Credentials
 from mockscim.schema_extensions import example_path
-from mockscim.schema_extensions import load_extension_files
 from mockscim.verify import expected_steps
 from mockscim.verify import match_flow
 from mockscim.verify.flows import library_ids
@@ -83,7 +82,7 @@ def target(server: Any, settings: Any) -> Target:
 def settings(settings: Any) -> Any:
     """The server declares the packaged example extension, as ``mockscim run``'s embedded mock
     does, so the custom-attribute flows run instead of skipping."""
-    return dataclasses.replace(settings, schema_extensions=load_extension_files([example_path()]))
+    return dataclasses.replace(settings, schema_extensions=(example_path(),))
 
 
 def journal(app: Any) -> list[dict[str, Any]]:

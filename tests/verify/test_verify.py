@@ -15,7 +15,6 @@ from mockscim.runner import load_scenario
 from mockscim.runner import run_scenario
 from mockscim.runner.client import Credentials
 from mockscim.schema_extensions import example_path
-from mockscim.schema_extensions import load_extension_files
 from mockscim.verify import check_mappings
 from mockscim.verify import load_mappings
 from mockscim.verify import match_flow
@@ -29,7 +28,7 @@ DATA = Path(__file__).parent / "data"
 def settings(settings):
     """The server declares the packaged example extension, as ``mockscim run``'s embedded mock
     does, so the custom-attribute flows are played too."""
-    return dataclasses.replace(settings, schema_extensions=load_extension_files([example_path()]))
+    return dataclasses.replace(settings, schema_extensions=(example_path(),))
 
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
