@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,20 @@ PURE = [
     "profiles.py",
 ]
 WEB = ("flask", "werkzeug", "requests")
+# What the runner may import besides the standard library (mockscim/runner/README.md); jinja2
+# renders the HTML report.
+RUNNER_ALLOWED = (
+    "yaml",
+    "jsonschema",
+    "requests",
+    "urllib3",
+    "jinja2",
+    "mockscim.__version__",
+    "mockscim.constants",
+    "mockscim.schemas",
+    "mockscim.library",
+    "mockscim.runner",
+)
 
 
 def imports(path: Path) -> set[str]:
@@ -49,6 +64,17 @@ def files(*parts: str) -> list[Path]:
     return out
 
 
+def imported_names(path: Path) -> set[str]:
+    """Absolute imports as dotted names, ``from a import b`` as ``a.b`` (b may be a module or a name)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
 def _bad(found: set[str], banned: tuple[str, ...]) -> list[str]:
     return sorted(m for m in found if any(m == b or m.startswith(b + ".") for b in banned))
 
@@ -62,6 +88,17 @@ def test_protocol_logic_never_imports_http_libraries(path):
 def test_runner_never_imports_the_code_under_test(path):
     banned = ("mockscim.server", "mockscim.store", "mockscim.scim", "flask", "werkzeug", "pytest")
     assert _bad(imports(path), banned) == []
+
+
+@pytest.mark.parametrize("path", files("runner"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_runner_imports_only_its_allow_list(path):
+    outside = {
+        name
+        for name in imported_names(path)
+        if name.split(".")[0] not in sys.stdlib_module_names
+        and not any(name == allowed or name.startswith(allowed + ".") for allowed in RUNNER_ALLOWED)
+    }
+    assert outside == set()
 
 
 @pytest.mark.parametrize("path", files("."), ids=lambda p: str(p.relative_to(ROOT)))
