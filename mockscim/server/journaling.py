@@ -32,6 +32,7 @@ from mockscim.inspect.findings import inspect
 from mockscim.inspect.findings import path_warnings
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
+from mockscim.inspect.members import unknown_members
 from mockscim.server import faulting
 from mockscim.server.auth import check_admin
 from mockscim.server.auth import check_credentials
@@ -89,10 +90,12 @@ def inspection() -> dict[str, Any]:
     shape, rtype, rid = route_of(scim_path)
     classification = classify(envelope, _prior(shape, rtype, rid))
     raw_path = request.environ.get(RAW_PATH_KEY)
+    store = state.store  # group members are looked up now, while the store is as it was
+    unknown = unknown_members(envelope, lambda mid: store.exists("User", mid) or store.exists("Group", mid))
 
     def findings() -> list[Finding]:
         found = inspect(envelope, classification, body_problem=problem)
-        return found + path_warnings(raw_path, scim_path or "/", base)
+        return found + unknown + path_warnings(raw_path, scim_path or "/", base)
 
     g.mockscim_inspection = {"envelope": envelope, "classification": classification, "findings": findings}
     return g.mockscim_inspection
