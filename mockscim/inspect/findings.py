@@ -11,6 +11,7 @@ cause (its ``tolerates``) is not reported, and one finding is reported once per 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import asdict
 from dataclasses import dataclass
 from functools import cache
@@ -64,7 +65,50 @@ def inspect(
     # A warning at a pointer that already has an error repeats it; whole-body pointers don't.
     taken = {f.pointer for f in errors} - {"", "/body"}
     warnings = [w for w in okta_warnings(envelope, classification) if w.pointer not in taken]
-    return dedupe(errors + _untolerated(warnings, classification))
+    return [_with_habit(f, envelope) for f in dedupe(errors + _untolerated(warnings, classification))]
+
+
+# Forms that other SCIM clients send and Okta does not (docs/okta-reference.md §15): a finding
+# on one of them says whose habit it is, so a team can tell another client from a new Okta.
+_HABITS = (
+    (
+        re.compile(r"^/body/Operations/\d+/op$"),
+        lambda value, _: (
+            isinstance(value, str)
+            and value.lower() in ("add", "replace", "remove")
+            and value != value.lower()
+        ),
+        "a capitalised op is Microsoft Entra's habit; Okta sends lower-case ops (docs/okta-reference.md §15)",
+    ),
+    (
+        re.compile(r"^/body/"),
+        lambda value, message: (
+            isinstance(value, str) and value.lower() in ("true", "false") and "boolean" in message
+        ),
+        "a boolean sent as a string is Microsoft Entra's habit; Okta sends JSON booleans (docs/okta-reference.md §15)",
+    ),
+)
+
+
+def _with_habit(finding: Finding, envelope: Envelope) -> Finding:
+    """The finding, with a note when its value is a known habit of another SCIM client."""
+    for pattern, applies, note in _HABITS:
+        if pattern.search(finding.pointer) and applies(_at(envelope, finding.pointer), finding.message):
+            return Finding(finding.severity, finding.pointer, finding.rule, f"{finding.message}: {note}")
+    return finding
+
+
+def _at(document: Any, pointer: str) -> Any:
+    """The value at a JSON Pointer, or None."""
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, dict):
+            document = document.get(key)
+        elif isinstance(document, list) and key.isdigit() and int(key) < len(document):
+            document = document[int(key)]
+        else:
+            return None
+    return document
 
 
 def dedupe(findings: list[Finding]) -> list[Finding]:

@@ -384,3 +384,26 @@ def test_a_finding_is_reported_once_per_pointer(scim, method, path, body):
     assert findings, "the request must have findings for the check to mean anything"
     keys = [(f["pointer"], f["message"]) for f in findings]
     assert len(keys) == len(set(keys)), json.dumps(findings, indent=1)
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (patch({"op": "Replace", "value": {"active": False}}), "/body/Operations/0/op"),
+        (patch({"op": "replace", "value": {"active": "False"}}), "/body/Operations/0/value/active"),
+        (patch({"op": "replace", "path": "active", "value": "false"}), "/body/Operations/0/value"),
+    ],
+    ids=["capitalised-op", "string-boolean", "string-boolean-with-path"],
+)
+def test_entra_habits_are_named_as_such(scim, body, pointer):
+    # docs/okta-reference.md §15: "Replace" and "False" are Entra's, not Okta's.
+    uid = scim.create_user("target@example.com")["id"]
+    scim.patch(f"/Users/{uid}", body, headers=dict(OKTA))
+    notes = [f for f in last_entry(scim)["findings"] if "Microsoft Entra's habit" in f["message"]]
+    assert [f["pointer"] for f in notes] == [pointer], json.dumps(last_entry(scim)["findings"], indent=1)
+
+
+def test_okta_forms_get_no_habit_note(scim):
+    uid = scim.create_user("target@example.com")["id"]
+    scim.patch(f"/Users/{uid}", patch({"op": "replace", "value": {"active": False}}), headers=dict(OKTA))
+    assert last_entry(scim)["findings"] == []
