@@ -220,7 +220,7 @@ def summarize(entry: Entry) -> dict[str, Any]:
         "operation": entry.get("operation"),
         "label": describe(entry)["label"],
         "status": entry["response"].get("status"),
-        "severity": "error" if "error" in severities else "warning" if "warning" in severities else None,
+        "severity": next((s for s in ("error", "warning", "info") if s in severities), None),
         "findings": len(findings),
         "resource": entry.get("resource"),
         "subject": _subject(entry),
