@@ -14,12 +14,12 @@ from mockscim.verify.mapping import check_mappings
 from mockscim.verify.mapping import load_mappings
 from mockscim.verify.matcher import FlowResult
 from mockscim.verify.matcher import StepResult
-from mockscim.verify.matcher import expected_steps
 from mockscim.verify.matcher import match_flow
 from mockscim.verify.service import Report
 from mockscim.verify.service import VerifyInputError
 from mockscim.verify.service import load
 from mockscim.verify.service import verify
+from mockscim.verify.steps import expected_steps
 
 __all__ = [
     "FlowResult",

@@ -21,7 +21,7 @@ from mockscim.verify.templates import bound_text
 from mockscim.verify.templates import wanted_query
 
 if TYPE_CHECKING:
-    from mockscim.verify.matcher import Expected
+    from mockscim.verify.steps import Expected
 
 Entry = dict[str, Any]
 Key = tuple[str, Any]
