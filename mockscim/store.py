@@ -117,6 +117,11 @@ class InMemoryStore:
         with self._lock:
             return self._view(rtype, self._require(rtype, rid))
 
+    def exists(self, rtype: str, rid: str) -> bool:
+        """Whether a resource with this id is stored (cheap: nothing is copied)."""
+        with self._lock:
+            return rid in self._data[rtype]
+
     def query(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
         """Return (totalResults, the requested page) for a search.
 
