@@ -10,7 +10,6 @@ had made them before Okta's flow began.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -26,7 +25,6 @@ from library_flows import target
 
 from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
-from mockscim.schema_extensions import example_path
 from mockscim.verify import expected_steps
 from mockscim.verify import match_flow
 from mockscim.verify.report import flow_report
@@ -38,13 +36,6 @@ TEST_TOOL = "spec-test"
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 # GET of one resource: /Users/{id} or /Groups/{id}.
 ONE_RESOURCE = re.compile(r"^/(Users|Groups)/[^/?]+$")
-
-
-@pytest.fixture
-def settings(settings: Any) -> Any:
-    """The server declares the packaged example extension, as ``mockscim run``'s embedded mock
-    does, so the custom-attribute flows run instead of skipping."""
-    return dataclasses.replace(settings, schema_extensions=(example_path(),))
 
 
 def journal(app: Any) -> list[dict[str, Any]]:

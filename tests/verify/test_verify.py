@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,6 @@ from mockscim.runner import Target
 from mockscim.runner import load_scenario
 from mockscim.runner import run_scenario
 from mockscim.runner.client import Credentials
-from mockscim.schema_extensions import example_path
 from mockscim.verify import check_mappings
 from mockscim.verify import load_mappings
 from mockscim.verify import match_flow
@@ -22,13 +20,6 @@ from mockscim.verify.flows import library_ids
 from mockscim.verify.report import flow_report
 
 DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def settings(settings):
-    """The server declares the packaged example extension, as ``mockscim run``'s embedded mock
-    does, so the custom-attribute flows are played too."""
-    return dataclasses.replace(settings, schema_extensions=(example_path(),))
 
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
