@@ -195,6 +195,7 @@ def serve(
     **options: Any,
 ) -> None:
     """Run the mock SCIM server (credentials required by default, loopback by default)."""
+    from mockscim.persistence import end_on_signals
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
@@ -217,6 +218,7 @@ def serve(
         raise click.UsageError(str(exc)) from None
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     click.echo(banner(settings, f"http://{host}:{server.server_port}"))
+    end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -225,7 +227,7 @@ def serve(
         server.server_close()
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None:
-            state_file.stop()  # write what the batch writer has not written yet
+            state_file.shutdown()  # write everything; the store stays locked until the process ends
 
 
 def read_document(path: Path) -> Any:

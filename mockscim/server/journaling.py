@@ -36,6 +36,7 @@ from mockscim.server import faulting
 from mockscim.server.auth import check_admin
 from mockscim.server.auth import check_credentials
 from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.responses import scim_response
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
@@ -184,7 +185,10 @@ def install_hooks(app: Flask, settings: Settings) -> None:
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None and "mockscim_generation" in g and get_state().name == DEFAULT_TENANT:
             if get_state().store.generation != g.mockscim_generation:
-                state_file.changed()
+                try:
+                    state_file.changed()
+                except ScimError as exc:  # request mode: not saved, so not acknowledged (503)
+                    return scim_response(exc.to_dict(), exc.status, exc.headers)
         return response
 
     @app.before_request
