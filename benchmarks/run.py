@@ -30,6 +30,7 @@ FULL = {
     "cold": 5,
     "runner": (4, ""),
     "journal_repeat": 300,
+    "patch_repeat": 5,
 }
 # Quick: one round of 1 s runs, 100 and 10k users, no small-group PATCH, no in-process journal breakdown,
 # and the runner's first pass against one bare pass. Indicative only: 1 s runs on a busy machine are noisy.
@@ -39,6 +40,7 @@ QUICK = {
     "cold": 3,
     "runner": (0, ""),  # first runner pass against one bare pass
     "journal_repeat": 0,
+    "patch_repeat": 3,
 }
 
 
@@ -84,12 +86,20 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     cold = coldstart.measure(config["cold"])
     say("runner overhead ...")
     runner = run_module("benchmarks.runner_overhead", *config["runner"])
+    say("large membership PATCHes ...")
+    patch = run_module("benchmarks.patch_cost", "--repeat", config["patch_repeat"])
     say("hot paths (servers seeding) ...")
     matrix = hotpaths.run_matrix(config["plan"], progress=say)
     inprocess = (
         run_module("benchmarks.journal_cost", config["journal_repeat"]) if config["journal_repeat"] else None
     )
-    return {"cold_start": cold, "runner_overhead": runner, "matrix": matrix, "journal_inprocess": inprocess}
+    return {
+        "cold_start": cold,
+        "runner_overhead": runner,
+        "patch_cost": patch,
+        "matrix": matrix,
+        "journal_inprocess": inprocess,
+    }
 
 
 def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -107,6 +117,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "cold_start": raw["cold_start"],
         "runner_overhead": raw["runner_overhead"],
         "journal_inprocess": raw["journal_inprocess"],
+        "patch_cost": raw["patch_cost"],
         "errors": sum(r["errors"] for r in runs),
         "load_tool": runs[0]["tool"] if runs else "",
     }
@@ -122,6 +133,14 @@ def print_tables(summary: dict[str, Any], plan: Plan) -> None:
             "\n## Journal cost in process (median µs per request)\n\n"
             + report.inprocess_table(summary["journal_inprocess"])
         )
+    patch = summary["patch_cost"]
+    print(
+        f"\n## Large membership PATCH ({patch['members']} members, median ms of {patch['repeat']})\n\n"
+        "| PATCH | ms |\n|---|---|\n"
+        f"| remove members[value pr] (all) | {patch['remove_all_ms']} |\n"
+        f"| 999 removals + 1 add (1,000 operations) | {patch['removals_1000_ms']} |\n"
+        f"| 1,000 adds of one member | {patch['adds_1000_ms']} |"
+    )
     print("\n## Targets\n\n" + report.targets_table(summary["targets"]))
     if summary["errors"]:
         print(
