@@ -166,6 +166,7 @@ class StateFile:
         self.mode = mode
         self.interval = interval
         self.writes = 0
+        self.loaded = 0  # resources the file held at start-up
         self.failed_writes = 0  # every failed attempt, for the health figure
         self._written = -1
         self._streak = 0  # failed attempts since the last successful write
@@ -192,7 +193,8 @@ class StateFile:
                 "while it is refused)"
             ) from None
         self._written = self.store.generation
-        return sum(self.store.counts().values())
+        self.loaded = sum(self.store.counts().values())
+        return self.loaded
 
     def flush(self) -> bool:
         """Write the current state if it changed since the last write (serialized); return

@@ -217,9 +217,9 @@ def serve(
     except (ConfigError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    click.echo(banner(settings, f"http://{host}:{server.server_port}"))
     end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
     try:
+        click.echo(banner(settings, f"http://{host}:{server.server_port}"))
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("\nStopped.", err=True)
@@ -261,7 +261,13 @@ def build_app(settings: Settings, seed_file: Path | None, faults_file: Path | No
     from mockscim.server.faulting import load_faults
 
     app = create_app(settings)
-    if seed_file is not None:
+    state_file = app.extensions.get("mockscim.state_file")
+    if seed_file is not None and state_file is not None and state_file.loaded:
+        # The state file holds what the seed created last time (and every change since).
+        click.echo(
+            f"{seed_file} not loaded: {state_file.path} already holds {state_file.loaded} resources", err=True
+        )
+    elif seed_file is not None:
         counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
         click.echo(f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True)
     if faults_file is not None:

@@ -171,6 +171,27 @@ def test_bad_seed_files_are_refused_with_a_path(tmp_path, seed, fragment):
     assert str(path) in result.stderr
 
 
+def test_a_seed_is_not_applied_again_over_a_state_file_that_holds_it(tmp_path):
+    path, seed = tmp_path / "state.json", tmp_path / "seed.yaml"
+    seed.write_text("users: [{userName: seeded@x}]\n")
+    for start in range(2):  # the second start used to exit 2: "userName already taken"
+        proc = subprocess.Popen(
+            [*(sys.executable, "-m", "mockscim", "serve", "--port", "0", "-q", "--auth", "basic:o:t")]
+            + ["--state-file", str(path), "--seed", str(seed)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in proc.stdout:  # type: ignore[union-attr]
+            if "SCIM connector base URL" in line:
+                break
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=30)
+        assert proc.returncode == 0, stderr
+        assert ("not loaded" in stderr) == (start == 1)
+    assert [u["userName"] for u in read_state_file(path)["users"]] == ["seeded@x"]
+
+
 def test_stale_temporary_files_are_removed_at_start_up_and_nothing_else(tmp_path):
     path = tmp_path / "state.json"
     crashed = tmp_path / ".state.json.4194999.140001.tmp"  # above Linux's pid_max: no such process
