@@ -3,6 +3,9 @@
 Every write is atomic: a temporary file in the same folder, ``fsync``, ``os.replace``, then an
 ``fsync`` of the folder, so a crash leaves either the old file or the new one, never a torn one.
 Temporary files a crash left behind are removed at start-up (only our own naming pattern).
+The file carries a checksum of its state's text: while it matches, a restart loads the file
+without checking every resource again (a write checked them); after a hand edit every resource
+is checked and problems are reported as ``file: $.state.path: what is wrong``.
 
 Two sync modes (measured in docs/hardening.md):
 
@@ -21,6 +24,7 @@ a growing pause, logs once per failure streak and once on recovery, and ``health
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -42,6 +46,7 @@ from mockscim.store import InMemoryStore
 __all__ = ["FILE_FORMAT", "StateFile", "StateFileError", "end_on_signals", "read_state_file"]
 
 SYNC_MODES = ("request", "batch")
+_STATE_KEY = ',"state":'
 MAX_BACKOFF_S = 30.0
 log = logging.getLogger("mockscim.persistence")
 
@@ -57,12 +62,19 @@ class StateFileUnavailable(ScimError):
 
 
 def read_state_file(path: Path) -> dict[str, Any] | None:
-    """The snapshot stored in ``path``, None if it does not exist; refuse foreign or corrupt files
-    with ``path: $.where: what is wrong``. The snapshot itself is checked by ``restore``."""
+    """The snapshot stored in ``path``, None if it does not exist (see ``read_state_document``)."""
+    return read_state_document(path)[0]
+
+
+def read_state_document(path: Path) -> tuple[dict[str, Any] | None, bool]:
+    """(the snapshot stored in ``path`` or None if there is no file, whether it is unchanged
+    since mockscim wrote it); refuse foreign or corrupt files with ``path: $.where: what is
+    wrong``. The snapshot itself is checked by ``restore``."""
     if not path.exists():
-        return None
+        return None, False
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
+        text = path.read_text(encoding="utf-8")
+        document = json.loads(text, parse_constant=_no_constant)
     except (OSError, ValueError) as exc:
         raise StateFileError(
             f"{path}: is not a readable mockscim state file ({exc}); "
@@ -79,7 +91,23 @@ def read_state_file(path: Path) -> dict[str, Any] | None:
             "\n".join(f"{path}: {where}: {text}" for where, text in problems)
             + "\n(the file is never overwritten while it is refused)"
         )
-    return document["state"]
+    return document["state"], _unchanged(text, document)
+
+
+def state_file_text(snapshot: dict[str, Any], as_of: str) -> str:
+    """The file's text: format, ``as_of``, the checksum of the state's exact text, the state."""
+    state = json.dumps(snapshot, separators=(",", ":"))
+    digest = hashlib.sha256(state.encode()).hexdigest()
+    head = json.dumps({"format": FILE_FORMAT, "as_of": as_of, "sha256": digest}, separators=(",", ":"))
+    return head[:-1] + _STATE_KEY + state + "}"
+
+
+def _unchanged(text: str, document: dict[str, Any]) -> bool:
+    """True when the state's text still has the checksum it was written with."""
+    start, digest = text.find(_STATE_KEY), document.get("sha256")
+    if not isinstance(digest, str) or start < 0 or not text.endswith("}"):
+        return False
+    return hashlib.sha256(text[start + len(_STATE_KEY) : -1].encode()).hexdigest() == digest
 
 
 def _no_constant(name: str) -> Any:
@@ -181,11 +209,11 @@ class StateFile:
         how many resources it held."""
         for stale in remove_stale_temporaries(self.path):
             log.warning("removed %s, a temporary file left by a crashed mockscim", stale)
-        snapshot = read_state_file(self.path)
+        snapshot, unchanged = read_state_document(self.path)
         if snapshot is None:
             return 0
         try:
-            self.store.restore(snapshot)
+            self.store.restore(snapshot, trusted=unchanged)
         except SnapshotError as exc:
             lines = [f"{self.path}: $.state{where[1:]}: {text}" for where, text in exc.problems]
             raise StateFileError(
@@ -205,9 +233,8 @@ class StateFile:
             generation, snapshot = self.store.versioned_snapshot()
             if generation <= self._written:
                 return False  # a later writer already stored this change (or a newer one)
-            document = {"format": FILE_FORMAT, "as_of": as_of, "state": snapshot}
             try:
-                write_atomically(self.path, json.dumps(document, separators=(",", ":")))
+                write_atomically(self.path, state_file_text(snapshot, as_of))
             except Exception as exc:
                 self._failed(exc)
                 raise

@@ -273,17 +273,19 @@ class InMemoryStore:
         with self._lock:
             return self.generation, self.snapshot()
 
-    def restore(self, snapshot: Any) -> None:
+    def restore(self, snapshot: Any, *, trusted: bool = False) -> None:
         """Replace all state with a snapshot taken by ``snapshot``; refuse it whole if any part is
         wrong (``snapshots.SnapshotError`` lists the problems) and then change nothing.
 
         Snapshots hold no passwords, so a restored store has no password fingerprints.
+        ``trusted`` skips the per-resource checks of an unchanged file mockscim wrote itself.
         """
         built = build_state(
             snapshot,
             now=isoformat(self.clock.now()),
             max_members=self.options.max_members,
             unique_group_names=self.options.unique_group_names,
+            trusted=trusted,
         )
         with self._lock:
             built.generation = self._state.generation + 1

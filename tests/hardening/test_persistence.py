@@ -32,6 +32,7 @@ from mockscim.persistence import FILE_FORMAT
 from mockscim.persistence import StateFile
 from mockscim.persistence import StateFileError
 from mockscim.persistence import read_state_file
+from mockscim.persistence import state_file_text
 from mockscim.persistence import temporary_name
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
@@ -169,6 +170,24 @@ def test_bad_seed_files_are_refused_with_a_path(tmp_path, seed, fragment):
     )
     assert result.returncode == 2 and fragment in result.stderr and "Traceback" not in result.stderr
     assert str(path) in result.stderr
+
+
+def test_an_unchanged_file_loads_without_rechecking_each_resource_and_an_edited_one_is_checked(tmp_path):
+    path = tmp_path / "state.json"
+    # active must be a boolean: a write would refuse this, so only a checksum can vouch for it
+    snapshot = {"format": "mockscim-state/1", "users": [{"id": "u1", "userName": "a", "active": "yes"}]}
+    path.write_text(state_file_text(snapshot, "2026-01-01T00:00:00Z"))
+    assert StateFile(path, InMemoryStore()).load() == 1  # unchanged since "mockscim wrote it"
+    path.write_text(path.read_text().replace('"userName":"a"', '"userName": "a"'))  # a hand edit
+    with pytest.raises(StateFileError, match=re.escape("$.state.users[0]: active must be a boolean")):
+        StateFile(path, InMemoryStore()).load()
+    cycle = {
+        "format": "mockscim-state/1",
+        "groups": [{"id": "g", "displayName": "G", "members": [{"value": "g"}]}],
+    }
+    path.write_text(state_file_text(cycle, "2026-01-01T00:00:00Z"))
+    with pytest.raises(StateFileError, match="groups contain themselves"):  # rules between resources: always
+        StateFile(path, InMemoryStore()).load()
 
 
 def test_a_seed_is_not_applied_again_over_a_state_file_that_holds_it(tmp_path):
