@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockscim.constants import PATCH_OP
+from mockscim.constants import SERVER_OWNED_ATTRIBUTES
 from mockscim.errors import InvalidPath
 from mockscim.errors import InvalidSyntax
 from mockscim.errors import InvalidValue
@@ -41,8 +42,8 @@ OPS = ("add", "replace", "remove")
 # changes per PATCH (docs/okta-reference.md §9.3), one operation each at most.
 MAX_OPERATIONS = 1000
 # Keys a path-less add/replace may carry but that are not changes; the profile decides
-# (``mockscim.profiles``: Okta's group rename sends {"id", "displayName"}, wire ref §9.5).
-DEFAULT_PATHLESS_IGNORED = ("id", "meta", "schemas", "groups")
+# (``mockscim.profiles``: Okta's group rename sends {"id", "displayName"}, docs/okta-reference.md §9.5).
+DEFAULT_PATHLESS_IGNORED = SERVER_OWNED_ATTRIBUTES
 
 
 @dataclass(frozen=True)

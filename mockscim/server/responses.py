@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 from flask import Response
+from flask import g
+from flask import has_request_context
 from flask import request
 from werkzeug.sansio.utils import get_host
 
@@ -18,6 +20,8 @@ from mockscim.server.state import get_state
 _ENTITY_TAG = re.compile(r'[ \t]*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)')
 _VERSION = re.compile(r"[0-9]{1,18}")
 MAX_ETAG_HEADER = 1024
+# The body a view rendered and its bytes, so the journal records it without parsing it back.
+RENDERED = "mockscim_rendered"
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -27,6 +31,8 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     response = Response(payload, status=status, content_type=SCIM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if has_request_context():
+        setattr(g, RENDERED, (body, payload))
     return response
 
 
