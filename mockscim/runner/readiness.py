@@ -381,12 +381,14 @@ PROFILES: dict[str, Profile] = {
         "docs/okta-reference.md §1",
     ),
     # An AIW custom app with every provisioning action, Sync Password and Push Groups (§13): users
-    # are deactivated, never deleted; unlinked groups stay in the app; the SPEC test is for OIN apps.
+    # are deactivated, never deleted (Okta never deletes users, §7); a pushed group is deleted when
+    # the admin unlinks it with "Delete the group in the target app" (§9.7, §13 step 9); the SPEC
+    # test is for OIN submissions.
     "invicti": Profile(
         "invicti",
         "Invicti: AIW custom app, every provisioning action, Sync Password, Push Groups",
         (AIW,),
-        tuple(c.key for c in CAPABILITIES if c.key not in ("delete-groups", "spec-test")),
+        tuple(c.key for c in CAPABILITIES if c.key != "spec-test"),
         "docs/okta-reference.md §13",
     ),
 }
