@@ -32,6 +32,7 @@ FULL = {
     "runner": (4, ""),
     "journal_repeat": 300,
     "verify_repeat": 3,
+    "patch_repeat": 5,
 }
 # Quick: one round of 1 s runs, 100 and 10k users, no small-group PATCH, no in-process journal breakdown,
 # and the runner's first pass against one bare pass. Indicative only: 1 s runs on a busy machine are noisy.
@@ -42,6 +43,7 @@ QUICK = {
     "runner": (0, ""),  # first runner pass against one bare pass
     "journal_repeat": 0,
     "verify_repeat": 1,
+    "patch_repeat": 3,
 }
 
 
@@ -87,6 +89,8 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     cold = coldstart.measure(config["cold"])
     say("runner overhead ...")
     runner = run_module("benchmarks.runner_overhead", *config["runner"])
+    say("large membership PATCHes ...")
+    patch = run_module("benchmarks.patch_cost", "--repeat", config["patch_repeat"])
     say("hot paths (servers seeding) ...")
     matrix = hotpaths.run_matrix(config["plan"], progress=say)
     inprocess = (
@@ -97,6 +101,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     return {
         "cold_start": cold,
         "runner_overhead": runner,
+        "patch_cost": patch,
         "matrix": matrix,
         "journal_inprocess": inprocess,
         "verify_scale": verify,
@@ -119,6 +124,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "runner_overhead": raw["runner_overhead"],
         "journal_inprocess": raw["journal_inprocess"],
         "verify_scale": raw["verify_scale"],
+        "patch_cost": raw["patch_cost"],
         "errors": sum(r["errors"] for r in runs),
         "load_tool": runs[0]["tool"] if runs else "",
     }
@@ -135,6 +141,14 @@ def print_tables(summary: dict[str, Any], plan: Plan) -> None:
             + report.inprocess_table(summary["journal_inprocess"])
         )
     print("\n## Verify at scale\n\n" + verify_scale.table(summary["verify_scale"]))
+    patch = summary["patch_cost"]
+    print(
+        f"\n## Large membership PATCH ({patch['members']} members, median ms of {patch['repeat']})\n\n"
+        "| PATCH | ms |\n|---|---|\n"
+        f"| remove members[value pr] (all) | {patch['remove_all_ms']} |\n"
+        f"| 999 removals + 1 add (1,000 operations) | {patch['removals_1000_ms']} |\n"
+        f"| 1,000 adds of one member | {patch['adds_1000_ms']} |"
+    )
     print("\n## Targets\n\n" + report.targets_table(summary["targets"]))
     if summary["errors"]:
         print(

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 
@@ -59,8 +60,14 @@ def _entry_filter(params: dict[str, Any]) -> EntryFilter:
 
 @bp.get("/health")
 def health() -> Response:
-    """Liveness, without credentials."""
-    return jsonify({"status": "ok", "version": __version__})
+    """Liveness, without credentials; with ``--state-file``, whether the file is being written."""
+    body: dict[str, Any] = {"status": "ok", "version": __version__}
+    state_file = current_app.extensions.get("mockscim.state_file")
+    if state_file is not None:
+        body["state_file"] = state_file.health()
+        if body["state_file"]["status"] != "ok":
+            body["status"] = "degraded"
+    return jsonify(body)
 
 
 @bp.get("/requests")
