@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import logging
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -79,6 +78,7 @@ def _click_option(name: str, option: Option, default: Any) -> Callable[[Any], An
     elif option.kind == "value":
         kwargs["metavar"] = option.metavar
         kwargs["type"] = _click_type(option)
+        kwargs["multiple"] = option.multiple
     if option.kind != "value" or option.when_absent is None:
         shown = option.text_default if option.text_default is not None else default
         kwargs["default"] = shown if isinstance(shown, str | int | float | bool) else None
@@ -110,7 +110,7 @@ def settings_from_options(values: dict[str, Any]) -> Settings:
         option, value = declared.metadata["option"], values.get(declared.name)
         if value is None and option.when_absent is not None:
             given[declared.name] = option.when_absent()
-        elif value is None:
+        elif value is None or (option.multiple and not value):
             continue  # the field's own default
         elif option.document:
             given[declared.name] = option.parse(read_document(value), value)  # type: ignore[misc]
@@ -160,8 +160,10 @@ def _bind_problem(exc: OSError, host: str, port: int) -> str:
 
 def run_until_stopped(server: Any, app: Any) -> None:
     """Serve until Ctrl+C (SIGINT) or SIGTERM, then the one shutdown path: stop the server (requests
-    in flight finish, up to 5 s), then write what the state file has not written yet."""
-    end_on_signals()
+    in flight finish, up to 5 s), then write everything the state file has not written yet."""
+    from mockscim.persistence import end_on_signals
+
+    end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
     loop = threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True)
     loop.start()
     try:
@@ -172,22 +174,7 @@ def run_until_stopped(server: Any, app: Any) -> None:
         server.stop()
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None:
-            state_file.stop()  # write what the batch writer has not written yet
-
-
-def end_on_signals() -> None:
-    """SIGTERM (docker stop, systemd) ends ``serve`` as Ctrl+C does; a second signal during the
-    shutdown is ignored, so it cannot cut the final state-file write short."""
-    if threading.current_thread() is not threading.main_thread():
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        for number in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(number, signal.SIG_IGN)
-        raise KeyboardInterrupt
-
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, stop)
+            state_file.shutdown()  # write everything; the store stays locked until the process ends
 
 
 def read_document(path: Path) -> Any:
@@ -209,7 +196,13 @@ def build_app(settings: Settings) -> Any:
 
     app = create_app(settings)
     seed_file, faults_file = settings.seed_file, settings.faults_file
-    if seed_file is not None:
+    state_file = app.extensions.get("mockscim.state_file")
+    if seed_file is not None and state_file is not None and state_file.loaded:
+        # The state file holds what the seed created last time (and every change since).
+        click.echo(
+            f"{seed_file} not loaded: {state_file.path} already holds {state_file.loaded} resources", err=True
+        )
+    elif seed_file is not None:
         counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
         click.echo(f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True)
     if faults_file is not None:
