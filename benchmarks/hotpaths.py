@@ -71,11 +71,14 @@ def request_file(name: str, target: str, folder: Path) -> tuple[Path, list[paths
     return file, requests
 
 
-def one_run(server: Server, name: str, target: str, folder: Path, plan: Plan, rnd: int) -> dict[str, Any]:
-    """Warm up (first round only) and load one path on one target."""
+def one_run(
+    server: Server, name: str, target: str, folder: Path, plan: Plan, rnd: int, quiet: list[Server]
+) -> dict[str, Any]:
+    """Warm up (first round only), wait until every server is idle, and load one path on one target."""
     file, requests = request_file(name, target, folder)
     if rnd == 0:
         load.warm_up(server.url, requests, f"{target}-{name}")
+    servers.wait_all_idle(quiet)
     result = load.run_load(server.url, file, plan.seconds, plan.connections, f"{target}-r{rnd}")
     return {"path": name, "target": target, "round": rnd, **result.to_dict()}
 
@@ -87,14 +90,16 @@ def path_runs(name: str, running: dict[str, Server], plan: Plan, folder: Path) -
         order = plan.targets(name) if rnd % 2 == 0 else plan.targets(name)[::-1]
         for target in order:
             path = "ceiling" if target.startswith(CEILING) else name
-            runs.append({**one_run(running[target], path, target, folder, plan, rnd), "path": name})
+            quiet = list(running.values())
+            runs.append({**one_run(running[target], path, target, folder, plan, rnd, quiet), "path": name})
     return runs
 
 
 def ceiling_post(running: dict[str, Server], plan: Plan, folder: Path) -> list[dict[str, Any]]:
     """The POST variant of the ceiling (reads an Okta-sized body), for context."""
     server = running[CEILING]
-    return [one_run(server, "ceiling_post", CEILING, folder, plan, rnd) for rnd in range(plan.rounds)]
+    quiet = list(running.values())
+    return [one_run(server, "ceiling_post", CEILING, folder, plan, rnd, quiet) for rnd in range(plan.rounds)]
 
 
 def run_matrix(plan: Plan, progress: Any = print) -> dict[str, Any]:

@@ -15,7 +15,6 @@ import http.client
 import json
 import sys
 import threading
-import time
 from typing import Any
 
 from benchmarks import dataset
@@ -56,24 +55,6 @@ def send_all(port: int, requests: list[paths.Request]) -> int:
     return failures[0]
 
 
-def cpu_ticks(pid: int) -> int:
-    """User plus system CPU ticks the process has used."""
-    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
-
-
-def wait_until_idle(pid: int, quiet_s: float = 1.5, limit_s: float = 180.0) -> None:
-    """Wait until the server has used no CPU for ``quiet_s``: the journal's idle worker has then
-    completed every entry (findings, masking), as it does on a server at rest."""
-    deadline, last, still = time.monotonic() + limit_s, cpu_ticks(pid), 0.0
-    while still < quiet_s and time.monotonic() < deadline:
-        time.sleep(0.25)
-        now = cpu_ticks(pid)
-        still = still + 0.25 if now == last else 0.0
-        last = now
-
-
 def journal_count(port: int) -> int:
     """How many entries the journal holds (counting completes nothing)."""
     token = base64.b64encode(f"{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}".encode()).decode()
@@ -90,7 +71,7 @@ def measure(count: int) -> dict[str, Any]:
     try:
         requests = requests_mix(count)
         failed = send_all(on.port, requests) + send_all(off.port, requests)
-        wait_until_idle(on.pid)
+        on.wait_idle(quiet_s=1.5, limit_s=180)
         entries = journal_count(on.port)
         rss_on, rss_off = on.rss_kb(), off.rss_kb()
     finally:

@@ -147,8 +147,7 @@ def serve(**values: Any) -> None:
     except OSError as exc:
         click.echo(_bind_problem(exc, settings.host, settings.port), err=True)
         sys.exit(1)
-    click.echo(banner(settings, server.url))
-    run_until_stopped(server, app)
+    run_until_stopped(server, app, banner(settings, server.url))
 
 
 def _bind_problem(exc: OSError, host: str, port: int) -> str:
@@ -158,15 +157,16 @@ def _bind_problem(exc: OSError, host: str, port: int) -> str:
     return f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another --host or --port."
 
 
-def run_until_stopped(server: Any, app: Any) -> None:
-    """Serve until Ctrl+C (SIGINT) or SIGTERM, then the one shutdown path: stop the server (requests
-    in flight finish, up to 5 s), then write everything the state file has not written yet."""
+def run_until_stopped(server: Any, app: Any, text: str) -> None:
+    """Print ``text``, serve until Ctrl+C (SIGINT) or SIGTERM, then the one shutdown path: stop the
+    server (requests in flight finish, up to 5 s), then write everything the state file has not
+    written yet. The signals are caught before the banner says the server is up."""
     from mockscim.persistence import end_on_signals
 
     end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
-    loop = threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True)
-    loop.start()
     try:
+        click.echo(text)
+        threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True).start()
         server.wait()
     except KeyboardInterrupt:
         click.echo("\nStopped.", err=True)
