@@ -130,9 +130,7 @@ class InMemoryStore:
             return self._view(rtype, self._require(rtype, rid))
 
     def peek(self, rtype: str, rid: str, names: tuple[str, ...]) -> dict[str, Any] | None:
-        """The named top-level attributes of a stored resource, uncopied (the caller reads them
-        only), or None if there is no such resource: classifying a PUT needs ``active``, not a
-        copy of the whole user, or of a group's every member."""
+        """The named attributes of a stored resource, uncopied (read only), or None: no copy."""
         with self._lock:
             record = self._state.records.get(rtype, {}).get(rid)
             return None if record is None else {name: record[name] for name in names if name in record}

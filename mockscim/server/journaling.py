@@ -131,7 +131,7 @@ def _entry(
     if raw_body is None:
         entry["response"]["body"] = body
     found = info.computed_findings()  # strict mode validated before the view
-    problem, raw_path, base = info.body_problem, info.raw_path, info.base_path
+    problem, raw_path, base, unknown = info.body_problem, info.raw_path, info.base_path, info.unknown_members
 
     def complete(entry: dict[str, Any]) -> None:
         response_body = entry.pop(RAW_BODY_KEY) if RAW_BODY_KEY in entry else entry["response"]["body"]
@@ -141,9 +141,8 @@ def _entry(
         else:
             request_part = entry["request"]
             replayed = {k: request_part[k] for k in ("method", "query", "headers", "body")}
-            again = Inspection(
-                {**replayed, "path": request_part["scim_path"]}, classification, problem, raw_path, base
-            )
+            envelope_again = {**replayed, "path": request_part["scim_path"]}
+            again = Inspection(envelope_again, classification, problem, raw_path, base, unknown)
             entry["findings"] = [f.to_dict() for f in again.findings()]
         entry["resource"] = _resource(classification, response_body, is_post)
 
