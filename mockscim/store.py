@@ -131,8 +131,7 @@ class InMemoryStore:
 
     def peek(self, rtype: str, rid: str, names: tuple[str, ...]) -> dict[str, Any] | None:
         """The named attributes of a stored resource, uncopied (read only), or None: no copy."""
-        with self._lock:  # records are replaced, never changed in place: read outside the lock
-            record = self._state.records.get(rtype, {}).get(rid, {})
+        record = self._state.records.get(rtype, {}).get(rid, {})  # replaced, never changed in place
         return {name: record[name] for name in names if name in record} if record else None
 
     def exists(self, rtype: str, rid: str) -> bool:
