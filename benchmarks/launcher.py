@@ -50,14 +50,14 @@ def ceiling_app() -> Flask:
     return app
 
 
-def mockscim_app(journal: bool) -> Flask:
+def mockscim_app(journal: bool, **settings: Any) -> Flask:
     """The real app (Okta profile, Basic credentials); ``journal=False`` is ``--no-journal``."""
     from mockscim.config import AuthConfig
     from mockscim.config import Settings
     from mockscim.server import create_app
 
     auth = AuthConfig.parse(f"basic:{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}")
-    return create_app(Settings(port=0, auth=auth, base_path=dataset.BASE_PATH, journal=journal))
+    return create_app(Settings(port=0, auth=auth, base_path=dataset.BASE_PATH, journal=journal, **settings))
 
 
 def seed_users(store: Any, scale: Scale) -> None:
@@ -111,6 +111,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--journal", choices=("on", "off"), default="on")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--server", choices=SERVERS, default="mockscim")
+    parser.add_argument("--max-connections", type=int, help="mockscim's --max-connections (default: its own)")
     return parser.parse_args(argv)
 
 
@@ -190,7 +191,8 @@ def free_port() -> int:
 def main(argv: list[str] | None = None) -> None:
     """Build, seed, announce, serve."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    app = ceiling_app() if args.app == "ceiling" else mockscim_app(args.journal == "on")
+    extra = {"max_connections": args.max_connections} if args.max_connections else {}
+    app = ceiling_app() if args.app == "ceiling" else mockscim_app(args.journal == "on", **extra)
     facts = seed(app, dataset.SCALES[args.scale]) if args.scale else {"rss_empty_kb": settled_rss()}
     if args.server != "gunicorn":  # gunicorn's arbiter handles SIGTERM itself
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -79,10 +79,15 @@ def environment() -> dict[str, str]:
 
 
 def launch(
-    app: str = "mockscim", scale: str | None = None, journal: bool = True, server: str = "mockscim"
+    app: str = "mockscim",
+    scale: str | None = None,
+    journal: bool = True,
+    server: str = "mockscim",
+    extra: tuple[str, ...] = (),
 ) -> subprocess.Popen[str]:
-    """Start a launcher process (``server``: the WSGI server); ``wait_ready`` reads its announcement."""
-    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app, "--server", server]
+    """Start a launcher process (``server``: the WSGI server; ``extra``: more launcher options);
+    ``wait_ready`` reads its announcement."""
+    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app, "--server", server, *extra]
     command += ["--journal", "on" if journal else "off"] + (["--scale", scale] if scale else [])
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=environment())
 
@@ -100,7 +105,11 @@ def wait_ready(process: subprocess.Popen[str]) -> Server:
 
 
 def start(
-    app: str = "mockscim", scale: str | None = None, journal: bool = True, server: str = "mockscim"
+    app: str = "mockscim",
+    scale: str | None = None,
+    journal: bool = True,
+    server: str = "mockscim",
+    extra: tuple[str, ...] = (),
 ) -> Server:
     """Start a launcher and wait until it serves."""
-    return wait_ready(launch(app, scale, journal, server))
+    return wait_ready(launch(app, scale, journal, server, extra))

@@ -38,11 +38,15 @@ def legitimate(port: int) -> float | None:
 
 
 def open_slow(port: int, count: int) -> list[socket.socket]:
-    """``count`` connections, each with half a request sent."""
+    """Up to ``count`` connections, each with half a request sent; stops at the first connection
+    the kernel no longer takes (the server's connections and its listen queue are full)."""
     opened = []
     for _ in range(count):
-        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        sock.sendall(f"GET {dataset.BASE_PATH}/Users HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode())
+        try:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=2)
+            sock.sendall(f"GET {dataset.BASE_PATH}/Users HTTP/1.1\r\nHost: x\r\nX-Slow: ".encode())
+        except OSError:
+            break
         opened.append(sock)
     return opened
 
@@ -58,12 +62,14 @@ def trickle(slow: list[socket.socket]) -> int:
     return closed
 
 
-def measure(count: int, server_name: str) -> dict[str, Any]:
+def measure(count: int, server_name: str, max_connections: int | None = None) -> dict[str, Any]:
     """Open, trickle, probe, close all, probe."""
-    server = servers.start("mockscim", "5k", True, server_name)
+    extra = ("--max-connections", str(max_connections)) if max_connections else ()
+    server = servers.start("mockscim", "5k", True, server_name, extra)
     try:
         before = legitimate(server.port)
         slow = open_slow(server.port, count)
+        opened = len(slow)
         closed = 0
         for _ in range(TRICKLE_ROUNDS):
             time.sleep(1.0)
@@ -76,7 +82,9 @@ def measure(count: int, server_name: str) -> dict[str, Any]:
         server.stop()
     return {
         "server": server_name,
+        "max_connections": max_connections,
         "slow_sockets": count,
+        "slow_sockets_opened": opened,
         "closed_by_server_while_trickling": closed,
         "get_users_s_before": before,
         "get_users_s_with_slow_open": during,
@@ -89,8 +97,9 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("sockets", type=int, nargs="?", default=3000)
     parser.add_argument("--server", choices=("mockscim", "werkzeug"), default="mockscim")
+    parser.add_argument("--max-connections", type=int, help="mockscim's --max-connections (default 4,000)")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.sockets, args.server)))
+    print(json.dumps(measure(args.sockets, args.server, args.max_connections)))
 
 
 if __name__ == "__main__":

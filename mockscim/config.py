@@ -320,7 +320,7 @@ class Settings:
         help="Worker threads: requests served at once (more wait their turn; each open dashboard holds one).",
     )
     max_connections: int = setting(
-        1000,
+        4000,
         flag="--max-connections",
         type=int,
         minimum=1,

@@ -38,7 +38,7 @@ class Limits:
     """The connection limits (``Settings`` declares them as serve options; these are its defaults)."""
 
     threads: int = 8
-    max_connections: int = 1000
+    max_connections: int = 4000
     request_timeout: float = 30.0
     idle_timeout: float = 60.0
     max_body_bytes: int = 1024 * 1024
