@@ -110,8 +110,9 @@ def _expand(packed: bytes) -> bytes:
 
 
 class _Slot:
-    """One buffered entry: its id, and the entry as compressed compact JSON (or, for an entry
-    that is not JSON-safe, the dict itself)."""
+    """One buffered entry: its id, and the rest of the entry as compressed compact JSON (or, for
+    an entry that is not JSON-safe, the dict itself). The id is kept apart, so an entry is packed
+    before it gets its id, outside every lock."""
 
     __slots__ = ("data", "id")
 
@@ -122,38 +123,45 @@ class _Slot:
     @classmethod
     def of(cls, entry: Entry) -> _Slot:
         """A slot holding ``entry`` (which has its id) packed."""
-        try:
-            return cls(entry["id"], _shrink(_encode(_dumps(entry))))
-        except (TypeError, ValueError):
-            return cls(entry["id"], entry)  # still served, only larger
+        packed = pack({k: v for k, v in entry.items() if k != "id"})
+        return cls(entry["id"], packed if packed is not None else entry)
 
     def text(self) -> str | None:
-        """The entry's JSON text (None for an entry kept as a dict)."""
+        """The entry's JSON text, id first (None for an entry kept as a dict)."""
         data = self.data
-        return _expand(data).decode("utf-8", "surrogatepass") if isinstance(data, bytes) else None
+        if not isinstance(data, bytes):
+            return None
+        rest = _expand(data).decode("utf-8", "surrogatepass")
+        return f'{{"id":{self.id}' + ("," + rest[1:] if rest != "{}" else "}")
 
     def read(self) -> Entry:
-        """A fresh copy of the entry."""
-        text = self.text()
-        return json.loads(text) if text is not None else self.data  # type: ignore[return-value]
+        """A fresh copy of the entry, id first."""
+        data = self.data
+        if not isinstance(data, bytes):
+            return data
+        return {"id": self.id, **json.loads(_expand(data).decode("utf-8", "surrogatepass"))}
 
 
-def _inner_text(entry: Entry) -> bytes | None:
-    """The entry's members as compact JSON, without the braces (None if it is not JSON-safe)."""
+def pack(entry: Entry, raw_body: bytes | None = None) -> bytes | None:
+    """``entry`` as compressed compact JSON, with ``raw_body`` (JSON text) spliced in under
+    RAW_BODY_KEY when given; None if the entry is not JSON-safe."""
     try:
-        return _encode(_dumps(entry)[1:-1])
+        text = _encode(_dumps(entry))
     except (TypeError, ValueError):
         return None
-
-
-def _assemble(entry_id: int, inner: bytes, raw_body: bytes | None) -> bytes:
-    """``{"id":N,<members>}``, with ``raw_body`` (JSON text) under RAW_BODY_KEY when given."""
-    parts = [b'"id":%d' % entry_id]
-    if inner:
-        parts.append(inner)
     if raw_body is not None:
-        parts.append(f'"{RAW_BODY_KEY}":'.encode() + raw_body)
-    return b"{" + b",".join(parts) + b"}"
+        member = f'"{RAW_BODY_KEY}":'.encode() + raw_body
+        text = text[:-1] + (b"," if text != b"{}" else b"") + member + b"}"
+    return _shrink(text)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An entry made ready to append (packed), before it has an id: ``Journal.prepare``."""
+
+    entry: Entry
+    packed: bytes | None
+    complete: Completer | None
 
 
 # A deferred completion waits until no request has arrived for this long, so validation never
@@ -221,22 +229,33 @@ class Journal:
             return self._entries[index]
         return next((s for s in self._entries if s.id == entry_id), None)
 
+    @staticmethod
+    def prepare(
+        entry: Entry, complete: Completer | None = None, *, raw_body: bytes | None = None
+    ) -> Prepared:
+        """Pack ``entry`` for ``add`` (the costly part of appending; it needs no lock and no turn).
+
+        ``raw_body`` is the response body as JSON text, for the completer to find under
+        RAW_BODY_KEY (only with a completer)."""
+        return Prepared(entry, pack(entry, raw_body if complete is not None else None), complete)
+
     def append(
         self, entry: Entry, complete: Completer | None = None, *, raw_body: bytes | None = None
     ) -> Entry:
-        """Assign the next id and store the entry; ``complete`` fills in the rest later.
+        """Assign the next id and store the entry; ``complete`` fills in the rest later."""
+        return self.add(self.prepare(entry, complete, raw_body=raw_body))
 
-        ``raw_body`` is the response body as JSON text, for the completer to find under
-        RAW_BODY_KEY (only with a completer). Returns the entry as stored so far, with its id.
+    def add(self, prepared: Prepared) -> Entry:
+        """Store a prepared entry under the next id; return it as stored so far, with its id.
+
         With a journal file the entry is completed at once, so the file is written in order.
         """
-        inner = _inner_text(entry)
-        raw = raw_body if complete is not None else None
+        entry, complete = prepared.entry, prepared.complete
         with self._lock:
             entry_id = self._next_id
             self._next_id += 1
-            data = _assemble(entry_id, inner, raw) if inner is not None else None
-            slot = _Slot(entry_id, _shrink(data) if data is not None else {"id": entry_id, **entry})
+            data = prepared.packed if prepared.packed is not None else {"id": entry_id, **entry}
+            slot = _Slot(entry_id, data)
             self._push(slot)
             if complete is not None:
                 self._pending[entry_id] = complete
