@@ -3,10 +3,12 @@
 ``init_app`` registers three things, and nothing when ``--no-journal`` is given:
 
 - a first ``before_request`` hook that starts the clock (401s and faults are timed too);
-- a wrapper around each SCIM view that holds the tenant's store lock for the view only,
-  classifies the request under it (a PUT is compared with the resource as it was) and takes
-  a ticket, so entries are appended in the order the store served the requests;
-- an ``after_request`` hook that builds the entry when the ticket is called, and appends it.
+- a wrapper around each SCIM view that, for a write, holds the tenant's store lock for the view
+  only, classifies the request under it (a PUT is compared with the resource as it was) and
+  takes a ticket, so entries are appended in the order the store applied the writes (a read
+  takes its ticket after the view, unlocked);
+- an ``after_request`` hook that builds and packs the entry, then appends it when its ticket
+  is called.
 """
 
 from __future__ import annotations
