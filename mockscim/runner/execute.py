@@ -22,6 +22,9 @@ from mockscim.runner.client import ScimClient
 from mockscim.runner.client import encode_query
 from mockscim.runner.client import join_url
 from mockscim.runner.errors import UnknownVariable
+from mockscim.runner.final_state import FinalStateError
+from mockscim.runner.final_state import check_final_state
+from mockscim.runner.final_state import parse_final_state
 from mockscim.runner.matchers import Failure
 from mockscim.runner.matchers import evaluate
 from mockscim.runner.matchers import parse_body
@@ -166,7 +169,10 @@ def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
 def _iteration(
     step: Step, scope: dict[str, Any], client: ScimClient, admin: MockAdmin | None = None
 ) -> tuple[list[Failure], Exchange | None, Expect | None]:
-    """One request of a step (or the admin calls of a ``mock:`` step) and its failures."""
+    """One request of a step (or the admin calls of a ``mock:`` step, or the reads of a
+    ``final_state:`` step) and its failures."""
+    if step.final_state is not None:
+        return reconcile(step.final_state, scope, client), None, None
     if step.mock is not None:
         if admin is None:  # the loader requires mock-admin, so only direct model users get here
             return [Failure("admin", "a mock: step needs a scenario with requires: [mock-admin]")], None, None
@@ -185,6 +191,17 @@ def _iteration(
     body = parse_body(exchange.text)
     failures = evaluate(expect, exchange, body)
     return failures or save_values(step.saves, exchange, body, scope), exchange, expect
+
+
+def reconcile(raw: Any, scope: dict[str, Any], client: ScimClient) -> list[Failure]:
+    """A ``final_state:`` block, substituted then checked: one Failure per Difference."""
+    try:
+        expected = parse_final_state(substitute(raw, scope))
+    except UnknownVariable as exc:
+        return [Failure("variables", str(exc))]
+    except FinalStateError as exc:
+        return [Failure("final_state", f"{exc} (after substituting variables)")]
+    return [Failure("final_state", str(difference)) for difference in check_final_state(client, expected)]
 
 
 def run_step(

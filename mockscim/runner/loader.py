@@ -162,6 +162,8 @@ def _step(raw: dict[str, Any], line: int) -> Step:
     if "mock" in raw:
         mock = MockSpec(reset=raw["mock"].get("reset", False), faults=tuple(raw["mock"].get("faults", ())))
         return Step(raw["name"], None, None, line=line, mock=mock)
+    if "final_state" in raw:  # reads the target, never part of Okta's flow
+        return Step(raw["name"], None, None, line=line, okta=False, final_state=raw["final_state"])
     loop = None
     if "repeat" in raw:
         loop = Loop(count=raw["repeat"])

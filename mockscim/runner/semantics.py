@@ -13,6 +13,8 @@ from typing import Any
 from mockscim import schemas
 from mockscim.runner import pointer
 from mockscim.runner import variables
+from mockscim.runner.final_state import FinalStateError
+from mockscim.runner.final_state import parse_final_state
 from mockscim.runner.model import MOCK_ADMIN
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -47,6 +49,9 @@ def _templates(step: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], An
     """The parts of a step where ``${...}`` is substituted."""
     if "mock" in step:
         yield ("mock", "faults"), step["mock"].get("faults", [])
+        return
+    if "final_state" in step:
+        yield ("final_state",), step["final_state"]
         return
     request, expect = step["request"], step["expect"]
     for key in ("path", "query", "headers", "json", "body"):
@@ -131,6 +136,22 @@ def check_mock_step(step: dict[str, Any], base: tuple[str | int, ...], requires:
         )
 
 
+def check_final_state_step(step: dict[str, Any], base: tuple[str | int, ...]) -> Found:
+    """A ``final_state:`` step only reads the target: no request of its own, no ``okta: true``
+    (Okta never sends it: ``okta: false`` is implied), and its users and groups must parse."""
+    for key in ("request", "expect", "save", "repeat", "foreach", "mock", "okta"):
+        if key in step and not (key == "okta" and step[key] is False):
+            yield (
+                (*base, key),
+                f"a final_state: step reads the target's end state and sends no request of its own, "
+                f"so it takes no {key}; put the request in a step of its own",
+            )
+    try:
+        parse_final_state(step["final_state"])
+    except FinalStateError as exc:
+        yield (*base, "final_state"), f"{exc}"
+
+
 def check_step(step: dict[str, Any], base: tuple[str | int, ...]) -> Found:
     """Method, exclusive keys, regexes, pointers and schema names within one step."""
     request, expect = step["request"], step["expect"]
@@ -178,7 +199,9 @@ def _check_expect(expect: dict[str, Any], base: tuple[str | int, ...]) -> Found:
 def semantic_problems(data: dict[str, Any]) -> Found:
     """Every semantic problem in a schema-valid scenario document."""
     for index, step in enumerate(data["steps"]):
-        if "mock" in step:
+        if "final_state" in step:
+            yield from check_final_state_step(step, ("steps", index))
+        elif "mock" in step:
             yield from check_mock_step(step, ("steps", index), data.get("requires", []))
         else:
             yield from check_step(step, ("steps", index))
