@@ -66,13 +66,13 @@ def _entries(
     until: str | None,
 ) -> list[dict]:
     """The journal to verify, from a running server or a file."""
-    from mockscim.commands.export import fetch_entries
+    from mockscim.commands.journal_file import fetch_entries
+    from mockscim.commands.journal_file import read_journal
     from mockscim.export import select_entries
-    from mockscim.journal import read_journal_file
 
     if (journal_file is None) == (server_url is None):
         raise click.UsageError("give either --from URL or --journal FILE")
-    entries = read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
+    entries = read_journal(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
     return select_entries(entries, since=since, until=until)
 
 
