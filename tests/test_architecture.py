@@ -17,6 +17,8 @@ PURE = [
     "journal.py",
     "persistence.py",
     "export.py",
+    "export_names.py",
+    "export_state.py",
     "seed.py",
     "faults.py",
     "config.py",

@@ -7,6 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import yaml
@@ -32,6 +33,30 @@ OKTA_ACTIONS = (
 )
 
 
+def check_public_url(public_url: str | None, base_path: str) -> str | None:
+    """Refuse a --public-url without the SCIM base path (Okta appends /Users to exactly what it is
+    given, docs/okta-reference.md §2.1); return a warning for http:// or a host with '_'."""
+    if not public_url:
+        return None
+    parts = urlsplit(public_url)
+    path = parts.path.rstrip("/")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.UsageError(
+            f"--public-url {public_url!r} must start with https:// and be a full URL, e.g. https://HOST{base_path}"
+        )
+    suggestion = f"https://{parts.netloc}{path if path.endswith(base_path) else path + base_path}"
+    if not path.endswith(base_path):
+        raise click.UsageError(
+            f"--public-url {public_url!r} lacks the SCIM base path {base_path}: Okta appends /Users to "
+            f"the URL you give it. Use --public-url {suggestion}"
+        )
+    if parts.scheme == "http":
+        return f"warning: Okta requires HTTPS (docs/okta-reference.md §2.1); use --public-url {suggestion}"
+    if "_" in parts.netloc:
+        return "warning: Okta refuses a base URL containing '_' (docs/okta-reference.md §2.1); use a tunnel host without it"
+    return None
+
+
 def banner(settings: Settings, url: str) -> str:
     """The start-up text: where the server is and exactly what to enter in Okta."""
     base = (settings.public_url or url + settings.base_path).rstrip("/")
@@ -54,7 +79,12 @@ def banner(settings: Settings, url: str) -> str:
         if auth.generated:
             lines.append("    (generated for this run; fix them with --auth basic:USER:TOKEN)")
     elif auth.mode == "bearer":
-        lines.append(f"    Authorization                    Bearer {auth.token}")
+        # The AIW "HTTP Header" field takes the token alone: Okta adds "Bearer " itself
+        # (docs/okta-reference.md §2.3); a pasted "Bearer x" goes out as "Bearer Bearer x".
+        lines += [
+            f"    Authorization (paste exactly)    {auth.token}",
+            f"    (Okta adds 'Bearer ' itself and sends: Authorization: Bearer {auth.token})",
+        ]
     else:
         lines.append("    (no credentials: loopback only)")
     lines += [
@@ -85,7 +115,8 @@ def banner(settings: Settings, url: str) -> str:
 )
 @click.option(
     "--public-url",
-    help="Public base URL (a tunnel's https URL plus the base path) used in meta.location and the banner.",
+    help="Public base URL: the tunnel's https URL plus the SCIM base path, e.g. "
+    "https://abc.ngrok.app/scim/v2; used in meta.location and the banner.",
 )
 @click.option(
     "--trust-proxy", default=0, type=int, help="Trust N proxies' X-Forwarded-Proto/Host headers for URLs."
@@ -208,6 +239,9 @@ def serve(
             options["journal_file"] = options["state_file"].with_name(
                 options["state_file"].name + ".journal.jsonl"
             )
+        warning = check_public_url(options.get("public_url"), options.get("base_path", DEFAULT_BASE_PATH))
+        if warning:
+            click.echo(warning, err=True)
         profile = replace(PROFILES[profile_name], patch_returns_resource=patch_response == "resource")
         auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
         settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()

@@ -56,7 +56,7 @@ def _syntax_problem(exc: yaml.YAMLError, file: str, text: str) -> Problem:
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    if "${" in source or "{" in source:
+    if "${" in source:  # the usual cause: an unquoted ${...} read as a YAML flow mapping
         message += '; quote values that contain ${...}, e.g. path: "/Users/${user_id}"'
     return Problem(file, line, "", message)
 
