@@ -43,6 +43,41 @@ def test_the_pytest_example_runs(pytester: pytest.Pytester):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.parametrize("patch_response", ["resource", "no-content"])
+def test_the_pytest_example_runs_twice_against_one_server(pytester: pytest.Pytester, patch_response):
+    # A server that keeps its data (no fixed userName to collide on a second run) and one
+    # whose PATCH answers 204 without a body (patch_and_read reads the user back).
+    (example,) = blocks("python")
+    pytester.makepyfile(test_okta_contract=example)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockscim", "serve", "--port", "0", "--auth", "basic:ci:readme-secret"]
+        + ["--patch-response", patch_response],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = ""
+        while "SCIM connector base URL" not in banner:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line, proc.stderr.read()  # type: ignore[union-attr]
+            banner += line
+        base_url = re.search(r"SCIM connector base URL\s+(\S+)", banner).group(1)  # type: ignore[union-attr]
+        options = [
+            "-p",
+            "no:cacheprovider",
+            "--mockscim-base-url",
+            base_url,
+            "--mockscim-auth",
+            "basic:ci:readme-secret",
+        ]
+        for _ in range(2):
+            pytester.runpytest_subprocess(*options).assert_outcomes(passed=1)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
 @pytest.mark.parametrize("command", ["serve", "run", "export", "verify", "validate"])
 def test_every_option_shown_exists(command):
     help_text = subprocess.run(

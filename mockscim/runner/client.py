@@ -205,6 +205,12 @@ class ScimClient:
         """DELETE base + path."""
         return self.request("DELETE", path, **kwargs)
 
+    def patch_and_read(self, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
+        """PATCH ``path``, then return the resource: the 200 answer itself, or, when the server
+        answered 204 without a body (RFC 7644 §3.5.2 allows both), a GET of the same path."""
+        response = self.patch(path, json=json, **kwargs)
+        return self.get(path) if response.status_code == 204 else response
+
     def send(self, outgoing: Outgoing) -> Exchange:
         """Send one request (redirects are not followed, so a 3xx is visible to expectations)."""
         started = time.perf_counter()

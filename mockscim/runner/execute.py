@@ -47,6 +47,8 @@ class Target:
     """Where scenarios run: the SCIM base URL, credentials and the per-request timeout.
 
     ``admin_url`` is mockscim's admin API for ``mock:`` steps; None derives it from the base URL.
+    ``admin_option`` is how the user sets it (named in skip reasons): ``--admin-url`` for
+    ``mockscim run``, ``--mockscim-admin-url`` for the pytest plugin.
     """
 
     base_url: str
@@ -54,6 +56,7 @@ class Target:
     timeout: float = DEFAULT_TIMEOUT
     label: str = ""
     admin_url: str | None = None
+    admin_option: str = "--admin-url"
 
 
 @dataclass(frozen=True)
@@ -285,13 +288,16 @@ def _admin(scenario: Scenario, target: Target) -> tuple[MockAdmin | None, str | 
     if url is None:
         return None, (
             f"requires mock-admin, and no admin URL can be derived from {target.base_url} "
-            "(it does not end in /scim/v2); give --admin-url"
+            f"(it does not end in /scim/v2); give {target.admin_option}"
         )
     admin = MockAdmin(url, target.credentials, target.timeout)
     reason = admin.unavailable()
     if reason is not None:
         admin.close()
-        return None, f"requires mock-admin: {reason}"
+        return (
+            None,
+            f"requires mock-admin: {reason} (a mockscim target: give its admin API with {target.admin_option})",
+        )
     return admin, None
 
 
