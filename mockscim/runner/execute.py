@@ -164,9 +164,13 @@ def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
     """Loop variables per iteration: none, ``index`` (repeat) or ``index`` + ``item`` (foreach)."""
     if step.loop is None:
         return [{}]
+    width = len(str(step.loop.count))  # ${padded_index}: 001..150 for 150 iterations
     if step.loop.items is None:
-        return [{"index": i} for i in range(1, step.loop.count + 1)]
-    return [{"index": i, "item": substitute(item, variables)} for i, item in enumerate(step.loop.items, 1)]
+        return [{"index": i, "padded_index": f"{i:0{width}d}"} for i in range(1, step.loop.count + 1)]
+    return [
+        {"index": i, "padded_index": f"{i:0{width}d}", "item": substitute(item, variables)}
+        for i, item in enumerate(step.loop.items, 1)
+    ]
 
 
 def _iteration(

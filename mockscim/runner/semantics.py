@@ -75,7 +75,8 @@ def check_variables(data: dict[str, Any]) -> Found:
     for index, step in enumerate(data["steps"]):
         base = ("steps", index)
         yield from check_references(step.get("foreach", []), (*base, "foreach"), known)
-        loop = {"index"} if "repeat" in step else {"index", "item"} if "foreach" in step else set()
+        counted = {"index", "padded_index"}
+        loop = counted if "repeat" in step else counted | {"item"} if "foreach" in step else set()
         for where, value in _templates(step):
             yield from check_references(value, (*base, *where), known | loop)
         known |= set(step.get("save", {}))

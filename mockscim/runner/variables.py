@@ -26,7 +26,7 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*")
 WHOLE = re.compile(r"\$\{([^}]*)\}")
 
 BUILTINS = ("unique", "okta_user_id", "given_name", "family_name", "email", "password", "base_url")
-LOOP_VARIABLES = ("index", "item")
+LOOP_VARIABLES = ("index", "padded_index", "item")
 
 # Realistic first and last names: Okta's own Runscope script randomises them (wire ref §12).
 GIVEN_NAMES = (
