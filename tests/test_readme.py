@@ -3,6 +3,7 @@ and every `mockscim` option it shows exists."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -93,3 +94,24 @@ def test_every_option_shown_exists(command):
 @pytest.mark.parametrize("path", sorted(set(re.findall(r"\]\(((?:docs|scenarios)/[^)#]+)\)", README))))
 def test_linked_files_exist(path):
     assert (ROOT / path).exists()
+
+
+def test_flow_ids_shown_in_the_readme_and_verify_help_exist():
+    from mockscim.verify.flows import library_ids
+
+    wide = {**os.environ, "COLUMNS": "400"}  # click wraps help at hyphens otherwise
+    help_text = subprocess.run(
+        [sys.executable, "-m", "mockscim", "verify", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=wide,
+    ).stdout
+    shown = set(re.findall(r"\b(okta/(?:aiw|oin|common|negative)/[a-z0-9-]+)", README + help_text))
+    assert shown and shown <= set(library_ids())
+
+
+def test_the_readme_and_the_library_readme_agree_on_the_k_example():
+    library_readme = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r'mockscim run -k "([^"]+)"\s+# Okta compatibility', README)
+    assert f'mockscim run -k "{example}"' in library_readme

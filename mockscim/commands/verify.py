@@ -45,7 +45,7 @@ def verify(
     junit_file: Path | None,
     list_flows: bool,
 ) -> None:
-    """Verify received requests against FLOW ids (e.g. okta/aiw/assign-new-user), folders or files."""
+    """Verify received requests against FLOW ids (e.g. okta/common/assign-new-user), folders or files."""
     from mockscim.verify.flows import library_ids
 
     if list_flows:
