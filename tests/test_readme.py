@@ -3,7 +3,6 @@ and every `mockscim` option it shows exists."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
