@@ -11,6 +11,7 @@ from __future__ import annotations
 import configparser
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 SUFFIX = ".scenario.yaml"
 AUTH = ("okta", "packaging-secret")
+NOT_SOURCE = (".venv", ".git", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis")
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,11 @@ class Installed:
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     """Build the wheel and install it (with pytest) into a fresh venv outside the checkout."""
     base = tmp_path_factory.mktemp("wheel-install")
+    # Build from a clean copy: setuptools reuses a checkout's build/ folder, stale files included.
+    source = base / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(base), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(base), str(source)],
         capture_output=True,
         text=True,
         timeout=300,

@@ -1,4 +1,4 @@
-"""Checks the JSON Schema cannot express (design convention 7): methods, variables, pointers,
+"""Checks the JSON Schema cannot express: methods, variables, pointers,
 regular expressions, schema names, shadowed built-ins and mutually exclusive keys.
 
 Each check yields ``(json_path_parts, message)``; the loader adds file and line.

@@ -20,7 +20,7 @@ MOCKSCIM = [sys.executable, "-m", "mockscim"]
 
 @pytest.fixture
 def recorded(okta, okta_flows, app) -> list[dict]:
-    """The journal after Okta's whole AIW session (wire reference §13) through real HTTP."""
+    """The journal after Okta's whole AIW session (docs/okta-reference.md §13) through real HTTP."""
     okta_flows["aiw"](okta)
     return app.extensions["mockscim"].journal.entries()
 
