@@ -71,7 +71,6 @@ def export(
     )
     if output is None:
         sys.stdout.write(text)
-        click.echo(f"exported {counted}", err=True)
     else:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output} ({counted}); check it with: mockscim validate {output}", err=True)

@@ -53,9 +53,24 @@ def verify(
         return
     if not flows and mapping_file is None:
         raise click.UsageError("name at least one flow (mockscim verify --list shows them) or give --mapping")
+    if (journal_file is None) == (server_url is None):
+        raise click.UsageError("give either --from URL or --journal FILE")
+    _check_flow_names(flows)  # a wrong flow name is reported before the journal is read
     entries = _entries(server_url, auth_spec, journal_file, since, until)
     passed = _report(list(flows), entries, strict_order, mapping_file, junit_file)
     raise click.exceptions.Exit(0 if passed else 1)
+
+
+def _check_flow_names(flows: tuple[str, ...]) -> None:
+    """Exit 2 naming the first flow that is neither a file nor a library id."""
+    from mockscim.verify.flows import FlowNotFound
+    from mockscim.verify.flows import resolve_flow
+
+    for name in flows:
+        try:
+            resolve_flow(name)
+        except FlowNotFound as exc:
+            raise click.UsageError(str(exc)) from None
 
 
 def _entries(
