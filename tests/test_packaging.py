@@ -119,6 +119,7 @@ def test_wheel_ships_every_library_scenario_and_resource(installed: Installed):
     package = shipped.parent
     for resource in (
         "runner/scenario.schema.json",
+        "runner/templates/report.html.j2",
         "server/openapi.yaml",
         "server/templates/dashboard.html",
         "server/static/dashboard.js",
