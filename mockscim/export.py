@@ -45,10 +45,10 @@ from mockscim.export_names import learn_renames
 from mockscim.export_state import final_state
 from mockscim.export_state import track
 from mockscim.inspect.classify import route_of
-from mockscim.inspect.flows import OPERATION_INFO
+from mockscim.inspect.operations import export_schema
+from mockscim.inspect.operations import operation as operation_row
 
 Entry = dict[str, Any]
-SCHEMA_OF = {"User": "scim/User", "Group": "scim/Group"}
 _USER_FIELDS = ("userName", "active", "externalId")
 _GROUP_FIELDS = ("displayName",)
 FAULT_MODES = ("mock", "skip")
@@ -74,9 +74,10 @@ def _expectations(entry: Entry, names: Names) -> dict[str, Any]:
             expect["json"] = {"totalResults": body.get("totalResults")}
         return expect
     rtype = (entry.get("resource") or {}).get("type")
-    if rtype in SCHEMA_OF and "id" in body:
-        if not schemas.validate(SCHEMA_OF[rtype], body):  # a partial (projected) body is no resource
-            expect["schema"] = SCHEMA_OF[rtype]
+    schema = export_schema(entry.get("operation"), rtype)  # the operation table (inspect/operations.py)
+    if schema is not None and rtype in ("User", "Group") and "id" in body:
+        if not schemas.validate(schema, body):  # a partial (projected) body is no resource
+            expect["schema"] = schema
         fields = _USER_FIELDS if rtype == "User" else _GROUP_FIELDS
         subset = {k: body[k] for k in ("id", *fields) if k in body}
         if rtype == "Group" and isinstance(body.get("members"), list):
@@ -144,8 +145,7 @@ def _step(
     entry: Entry, names: Names, created: dict[int, str], etags: dict[int, str], base_url: str | None
 ) -> dict[str, Any]:
     """One scenario step for one journal entry."""
-    operation = entry.get("operation") or "unknown"
-    label = OPERATION_INFO.get(operation, OPERATION_INFO["unknown"]).label
+    label = operation_row(entry.get("operation")).label
     request = entry["request"]
     path, query = _path_and_query(entry, names)
     saved = created.get(entry["id"])
