@@ -30,14 +30,19 @@ def dedupe_members(members: Any) -> list[Record]:
     return out
 
 
-def check_members(members: list[Any], records: Mapping[str, Mapping[str, Record]], limit: int) -> None:
-    """Every member must be an existing User or Group, and a group holds at most ``limit``."""
+def check_members(
+    members: list[Any], records: Mapping[str, Mapping[str, Record]], limit: int, *, must_exist: bool = True
+) -> None:
+    """A group holds at most ``limit`` members, each with a string id; with ``must_exist`` each
+    is an existing User or Group. RFC 7644 §3.5.2 does not require that: a client may add a
+    member before it creates the user, and the id is kept (it derives no user's ``groups``)."""
     if len(members) > limit:
         raise InvalidValue(f"a group may hold at most {limit} members, not {len(members)}")
     users, groups = records["User"], records["Group"]
     for index, member in enumerate(members):
         value = member.get("value") if isinstance(member, dict) else None
-        if not isinstance(value, str) or (value not in users and value not in groups):
+        unknown = isinstance(value, str) and value not in users and value not in groups
+        if not isinstance(value, str) or (must_exist and unknown):
             raise InvalidValue(
                 f"members[{index}].value {value!r} is not the id of an existing User or Group; "
                 "create the resource first or remove the member"

@@ -81,9 +81,11 @@ class MockscimState:
         timeout: float,
         admin_url: str | None = None,
         tenants: bool = False,
+        variables: tuple[tuple[str, str], ...] = (),
     ):
         self.timeout = timeout
         self.tenants = tenants
+        self.variables = variables
         self.external = (
             Target(
                 base_url,
@@ -92,6 +94,7 @@ class MockscimState:
                 label="live server",
                 admin_url=admin_url,
                 admin_option="--mockscim-admin-url",
+                variables=variables,
             )
             if base_url
             else None
@@ -110,7 +113,7 @@ class MockscimState:
 
     def target(self) -> Target:
         """The session's target (not isolated)."""
-        return self.external or self.embedded().target(self.timeout)
+        return self.external or replace(self.embedded().target(self.timeout), variables=self.variables)
 
     def isolate(self) -> tuple[Target, str | None]:
         """A target for one test: a fresh tenant, unless an external server is used without tenants."""
@@ -167,6 +170,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockscim-timeout", type=float, default=60.0, help="Per-request timeout in seconds (default 60)."
     )
     group.addoption(
+        "--mockscim-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Set a scenario variable (repeatable), e.g. --mockscim-var custom_urn=URN for your extension.",
+    )
+    group.addoption(
         "--mockscim-html-report",
         metavar="FILE",
         help="Write the HTML report (Okta readiness, summary, every step) of the scenarios run here.",
@@ -193,7 +203,8 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout = config.getoption("mockscim_timeout")
     tenants = config.getoption("mockscim_tenants") or os.environ.get(ENV_TENANTS, "") in ("1", "true", "yes")
     try:
-        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants)
+        variables = _vars(config.getoption("mockscim_var"))
+        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants, variables)
     except RunnerError as exc:
         raise pytest.UsageError(f"mockscim: {exc}") from None
     html = config.getoption("mockscim_html_report")
@@ -213,6 +224,19 @@ def _register_html_report(config: pytest.Config, path: Path, base_url: str | Non
         raise pytest.UsageError(f"mockscim: --mockscim-profile: {exc}") from None
     target = {"base_url": base_url or "embedded mockscim", "label": "live server" if base_url else ""}
     config.pluginmanager.register(HtmlReport(path, readiness, target), HTML_REPORT)
+
+
+def _vars(specs: list[str]) -> tuple[tuple[str, str], ...]:
+    """``--mockscim-var NAME=VALUE`` pairs; a malformed one is a usage error."""
+    pairs = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise pytest.UsageError(
+                f"mockscim: --mockscim-var {spec!r} must be NAME=VALUE, e.g. custom_attribute=costCenter"
+            )
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

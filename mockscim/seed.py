@@ -11,8 +11,6 @@ import yaml
 from mockscim.errors import BadInput
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
-from mockscim.scim.schema import GROUP_TYPE
-from mockscim.scim.schema import USER_TYPE
 from mockscim.scim.schema import ResourceType
 from mockscim.store import InMemoryStore
 
@@ -48,7 +46,7 @@ def load_seed(store: InMemoryStore, data: dict[str, Any], *, source: str = "seed
     """
     counts = {"users": 0, "groups": 0}
     with store.atomically():
-        for key, rtype in (("users", USER_TYPE), ("groups", GROUP_TYPE)):
+        for key, rtype in (("users", store.types["User"]), ("groups", store.types["Group"])):
             entries = data.get(key) or []
             if not isinstance(entries, list):
                 raise SeedError(f"{source}: $.{key}: must be a list of {rtype.name} objects")

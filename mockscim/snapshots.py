@@ -204,21 +204,14 @@ def _uniqueness(state: StoreState, where: dict[str, str], unique_group_names: bo
 
 
 def _membership(state: StoreState, where: dict[str, str], max_members: int) -> list[Problem]:
-    """Members exist, groups are not too large, and no group contains itself."""
-    users, groups = state.records["User"], state.records["Group"]
+    """Groups are not too large and none contains itself. A member id that names no resource is
+    kept: the server accepts one without --strict (RFC 7644 §3.5.2), so its state file holds it."""
+    groups = state.records["Group"]
     problems = []
     for gid, group in groups.items():
         members = group.get("members", [])
         if len(members) > max_members:
             problems.append((f"{where[gid]}.members", f"holds {len(members)} members; at most {max_members}"))
-        problems += [
-            (
-                f"{where[gid]}.members[{position}].value",
-                f"'{m['value']}' is not the id of a user or group in this snapshot; remove the member",
-            )
-            for position, m in enumerate(members)
-            if m["value"] not in users and m["value"] not in groups
-        ]
     cycle = find_cycle(groups)
     if cycle is not None:
         problems.append(

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from collections.abc import Collection
 from collections.abc import Iterator
+from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ from mockscim.scim.filter import referenced_paths
 from mockscim.scim.query import SearchRequest
 from mockscim.scim.query import sort_resources
 from mockscim.scim.schema import RESOURCE_TYPES
+from mockscim.scim.schema import ResourceType
 from mockscim.snapshots import SNAPSHOT_FORMAT
 from mockscim.snapshots import build_state
 from mockscim.store_state import Fingerprint
@@ -59,6 +61,9 @@ class StoreOptions:
 
     unique_group_names: bool = True
     max_members: int = 100_000
+    # RFC 7644 §3.5.2 does not require member ids to exist: a provisioning client may add a
+    # member before it creates the user. --strict refuses unknown ids (400 invalidValue).
+    members_must_exist: bool = False
 
 
 class InMemoryStore:
@@ -70,10 +75,13 @@ class InMemoryStore:
         clock: Clock | None = None,
         ids: IdGenerator | None = None,
         options: StoreOptions | None = None,
+        types: Mapping[str, ResourceType] | None = None,
     ):
         self.clock = clock or SystemClock()
         self.ids = ids or IdGenerator()
         self.options = options or StoreOptions()
+        # The resource types filters and sorts resolve against (declared extensions included).
+        self.types = types or RESOURCE_TYPES
         self._lock = threading.RLock()
         self._state = StoreState.empty()
         self.reset()
@@ -140,7 +148,7 @@ class InMemoryStore:
             if search.sort_by is not None:
                 views = [self._view(rtype, r, copy=False) for r in matches]
                 ordered = sort_resources(
-                    views, RESOURCE_TYPES[rtype], search.sort_by, descending=search.descending
+                    views, self.types[rtype], search.sort_by, descending=search.descending
                 )
                 start = search.start_index - 1
                 return len(ordered), ordered[start : start + search.count]
@@ -162,7 +170,7 @@ class InMemoryStore:
         records = self._state.records[rtype]
         if expr is None:
             return list(records.values())
-        predicate = compile_filter(expr, RESOURCE_TYPES[rtype])
+        predicate = compile_filter(expr, self.types[rtype])
         candidates = self._candidates(rtype, expr)
         pool = records.values() if candidates is None else candidates
         needs_groups = rtype == "User" and any(p.attr.lower() == "groups" for p in referenced_paths(expr))
@@ -175,7 +183,7 @@ class InMemoryStore:
         records = self._state.records[rtype]
         for term in equality_terms(expr):
             name = term.path.attr.lower() if term.path.sub is None else ""
-            if term.path.urn and term.path.urn.lower() != RESOURCE_TYPES[rtype].schema.id.lower():
+            if term.path.urn and term.path.urn.lower() != self.types[rtype].schema.id.lower():
                 continue
             ids = self._state.indexes.lookup(rtype, name, term.value)
             if ids is not None:
@@ -324,7 +332,12 @@ class InMemoryStore:
         if rtype == "Group":
             members = dedupe_members(record.get("members"))
             check_nesting(record["id"], members, self._state.indexes.groups_of)
-            check_members(members, self._state.records, self.options.max_members)
+            check_members(
+                members,
+                self._state.records,
+                self.options.max_members,
+                must_exist=self.options.members_must_exist,
+            )
             if members:
                 record["members"] = members  # in place: the key keeps its position
             else:

@@ -22,6 +22,7 @@ from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.config import option_of
 from mockscim.profiles import STRICT_RFC
+from mockscim.schema_extensions import example_path
 
 SERVE = [sys.executable, "-m", "mockscim", "serve", "--port", "0"]
 
@@ -222,6 +223,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_tenants": ("3", 3),
     "state_file": ("state.json", Path("state.json")),
     "state_sync": ("request", "request"),
+    "schema_extensions": (str(example_path()), (example_path(),)),
     "debug": ("1", True),
     "quiet": ("yes", True),
 }

@@ -11,8 +11,10 @@ scenarios are reported as not run (skipped, with that reason), and the exit code
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -40,6 +42,7 @@ from mockscim.runner.verdict import UnknownProfile
 from mockscim.runner.verdict import text as verdict_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class EmbeddedMock:
@@ -52,11 +55,14 @@ class EmbeddedMock:
     def __init__(self) -> None:
         from mockscim.config import AuthConfig
         from mockscim.config import Settings
+        from mockscim.schema_extensions import example_path
         from mockscim.server import create_app
         from mockscim.server.serving import start_background
 
         config = AuthConfig.generate()
-        self.app = create_app(Settings(port=0, auth=config))
+        # The packaged example extension, so the library's custom-attribute scenarios have one
+        # to work with (scenarios/okta/*/custom-attributes*, docs/custom-attributes.md).
+        self.app = create_app(Settings(port=0, auth=config, schema_extensions=(example_path(),)))
         settings = self.app.extensions["mockscim"].settings
         self.server = start_background(self.app, settings.host, 0)
         self.url = self.server.url
@@ -180,6 +186,19 @@ def _write_reports(
     return verdict
 
 
+def parse_vars(specs: tuple[str, ...] | list[str], option: str = "--var") -> tuple[tuple[str, str], ...]:
+    """``NAME=VALUE`` pairs; a bad one is a usage error that shows the form."""
+    pairs = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not VAR_NAME.fullmatch(name.strip()):
+            raise click.UsageError(
+                f"{option} {spec!r} must be NAME=VALUE, e.g. {option} custom_attribute=costCenter"
+            )
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
+
+
 def _target(
     base_url: str | None, auth_spec: str | None, timeout: float, admin_url: str | None = None
 ) -> tuple[Target | None, EmbeddedMock | None]:
@@ -214,6 +233,13 @@ def _target(
     metavar="URL",
     help="mockscim admin API for scenarios that require mock-admin "
     "(default: --base-url with /scim/v2 replaced by /__admin).",
+)
+@click.option(
+    "--var",
+    "var_specs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a scenario variable (repeatable), e.g. --var custom_urn=urn:...:User for your extension.",
 )
 @click.option("-k", "keyword", metavar="EXPR", help="Select by name, file or tag: words with and/or/not.")
 @click.option(
@@ -252,6 +278,7 @@ def run(
     base_url: str | None,
     auth_spec: str | None,
     admin_url: str | None,
+    var_specs: tuple[str, ...],
     keyword: str | None,
     dialect: str | None,
     fail_fast: bool,
@@ -267,8 +294,9 @@ def run(
     except UnknownProfile as exc:
         raise click.UsageError(str(exc)) from None
     scenarios = _load(paths, keyword, dialect)
+    given = parse_vars(var_specs)
     target, embedded = _target(base_url, auth_spec, timeout, admin_url)
-    target = target or embedded.target(timeout)  # type: ignore[union-attr]
+    target = replace(target or embedded.target(timeout), variables=given)  # type: ignore[union-attr]
     click.echo(f"mockscim run: {len(scenarios)} scenario(s) against {target.base_url} ({target.label})")
     started = time.perf_counter()
     try:

@@ -106,6 +106,7 @@ def _click_option(name: str, option: Option, default: Any) -> Callable[[Any], An
     elif option.kind == "value":
         kwargs["metavar"] = option.metavar
         kwargs["type"] = _click_type(option)
+        kwargs["multiple"] = option.multiple
     if option.kind != "value" or option.when_absent is None:
         shown = option.text_default if option.text_default is not None else default
         kwargs["default"] = shown if isinstance(shown, str | int | float | bool) else None
@@ -137,7 +138,7 @@ def settings_from_options(values: dict[str, Any]) -> Settings:
         option, value = declared.metadata["option"], values.get(declared.name)
         if value is None and option.when_absent is not None:
             given[declared.name] = option.when_absent()
-        elif value is None:
+        elif value is None or (option.multiple and not value):
             continue  # the field's own default
         elif option.document:
             given[declared.name] = option.parse(read_document(value), value)  # type: ignore[misc]

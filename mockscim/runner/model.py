@@ -115,6 +115,8 @@ class Step:
     mock: MockSpec | None = None
     okta: bool = True
     final_state: Any = None
+    # Set: the step checks something optional; unmet expectations skip the scenario with it.
+    precondition: str | None = None
 
 
 @dataclass(frozen=True)

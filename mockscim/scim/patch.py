@@ -34,6 +34,7 @@ from mockscim.scim.resource import coerce_complex
 from mockscim.scim.resource import coerce_extension
 from mockscim.scim.resource import coerce_scalar
 from mockscim.scim.resource import coerce_value
+from mockscim.scim.resource import extension_attributes
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 
@@ -144,7 +145,8 @@ def _apply_pathless(
             continue
         ext = rtype.extension(key)
         if ext is not None and isinstance(sub_value, dict):
-            for name, item in sub_value.items():
+            where = f"Operations[{operation.index}].value.{ext.id}"
+            for name, item in extension_attributes(ext, sub_value, where).items():
                 _apply_path(doc, Operation(operation.op, f"{ext.id}:{name}", item, operation.index), rtype)
             continue
         _apply_path(doc, Operation(operation.op, key, sub_value, operation.index), rtype)
@@ -169,12 +171,15 @@ def _apply_path(doc: dict[str, Any], operation: Operation, rtype: ResourceType) 
     target = _resolve(rtype, parsed.path, raw)
     _check_mutable(target.attr, raw)
     holder = doc if target.container is None else doc.setdefault(target.container, {})
+    before = copy.deepcopy(holder.get(target.attr.name)) if target.attr.mutability == "immutable" else None
     if parsed.filter is not None:
         _apply_filtered(holder, target.attr, parsed, operation)
     elif parsed.path.sub is not None:
         _apply_sub(holder, target.attr, parsed.path.sub, operation)
     else:
         _apply_attribute(holder, target.attr, operation)
+    if before is not None and holder.get(target.attr.name) != before:
+        raise Mutability(f"'{raw}' is immutable: it is set and cannot be changed (RFC 7644 §3.5.2)")
     if target.container is not None and not holder:
         doc.pop(target.container, None)
 
@@ -186,7 +191,7 @@ def _apply_extension_object(doc: dict[str, Any], operation: Operation, rtype: Re
         return
     ext = rtype.extension(urn)
     coerce_extension(ext, operation.value, urn)  # type: ignore[arg-type]
-    for name, item in operation.value.items():
+    for name, item in extension_attributes(ext, operation.value, urn).items():  # type: ignore[arg-type]
         _apply_path(doc, Operation(operation.op, f"{urn}:{name}", item, operation.index), rtype)
 
 
@@ -205,7 +210,7 @@ def _apply_attribute(holder: dict[str, Any], attr: Attribute, operation: Operati
         else:
             holder.pop(name, None)
         return
-    where = f"Operations[{operation.index}].value"
+    where = _value_where(operation)
     if attr.multi_valued:
         items = operation.value if isinstance(operation.value, list) else [operation.value]
         new = coerce_value(attr, items, where) or []
@@ -216,6 +221,11 @@ def _apply_attribute(holder: dict[str, Any], attr: Attribute, operation: Operati
         _store(holder, name, {**holder.get(name, {}), **(new or {})} if new else None)
     else:
         _store(holder, name, coerce_value(attr, operation.value, where))
+
+
+def _value_where(operation: Operation) -> str:
+    """Where a value error is: the operation's value, and the attribute its path names."""
+    return f"Operations[{operation.index}].value (for {operation.path})"
 
 
 def _union(existing: list[Any], new: list[Any]) -> list[Any]:
@@ -271,7 +281,7 @@ def _set_sub(element: dict[str, Any], sub: Attribute, operation: Operation) -> N
         return
     if sub.mutability == "immutable" and sub.name in element and element[sub.name] != operation.value:
         raise Mutability(f"'{operation.path}' is immutable once set")
-    element[sub.name] = coerce_scalar(sub, operation.value, f"Operations[{operation.index}].value")
+    element[sub.name] = coerce_scalar(sub, operation.value, _value_where(operation))
 
 
 def _apply_filtered(holder: dict[str, Any], attr: Attribute, parsed: PatchPath, operation: Operation) -> None:

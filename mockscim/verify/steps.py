@@ -34,8 +34,8 @@ class Expected:
 
 def _expand(value: Any, templates: dict[str, Any]) -> Any:
     """Inline ``vars`` into templates, so ``${user_name}`` becomes its ``...${unique}...`` form."""
-    if isinstance(value, dict):
-        return {k: _expand(v, templates) for k, v in value.items()}
+    if isinstance(value, dict):  # keys too: ``${custom_urn}: {...}`` names an extension object
+        return {_expand(k, templates): _expand(v, templates) for k, v in value.items()}
     if isinstance(value, list):
         return [_expand(v, templates) for v in value]
     if not isinstance(value, str) or "${" not in value:

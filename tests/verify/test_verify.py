@@ -20,6 +20,8 @@ from mockscim.verify.flows import library_ids
 from mockscim.verify.report import flow_report
 
 DATA = Path(__file__).parent / "data"
+
+
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -183,6 +185,33 @@ def test_attribute_mapping_expectations(scim, app):
         (2, f"/{ent}/department"),
         (2, "/externalId"),
     ]
+
+
+CUSTOM = "urn:ietf:params:scim:schemas:extension:mockscim:2.0:User"
+
+
+@pytest.mark.parametrize(
+    ("rule", "failing"),
+    [
+        ({"present": [f"/{CUSTOM}/costCenter"]}, {2: "is missing", 3: "is missing"}),
+        ({"absent": [f"/{CUSTOM}/costCenter"]}, {1: "is present ('CC-1')"}),
+        ({"equals": {f"/{CUSTOM}/costCenter": "CC-1"}}, {2: "is missing", 3: "is missing"}),
+        (
+            {"equals": {f"/{CUSTOM}/costCenter": "CC-2"}},
+            {1: "is 'CC-1', expected 'CC-2'", 2: "is missing", 3: "is missing"},
+        ),
+        ({"present": [f"/{CUSTOM}"]}, {3: "is missing"}),
+    ],
+)
+def test_mapping_of_a_custom_attribute_by_urn(scim, app, rule, failing):
+    # Okta sends a mapped custom attribute under its extension URN (docs/okta-reference.md §5.2);
+    # a JSON Pointer with the URN as its first token selects it.
+    scim.post("/Users", {"schemas": [USER_URN, CUSTOM], "userName": "a@x", CUSTOM: {"costCenter": "CC-1"}})
+    scim.post("/Users", {"schemas": [USER_URN, CUSTOM], "userName": "b@x", CUSTOM: {"employeeLevel": 2}})
+    scim.post("/Users", {"schemas": [USER_URN], "userName": "c@x"})
+    checked, failures = check_mappings(load_mappings({"create-user": rule}), journal(app))
+    assert checked == 3
+    assert {f.entry_id: f.message.split(" ", 1)[1] for f in failures} == failing
 
 
 @pytest.mark.parametrize(
