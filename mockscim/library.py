@@ -35,6 +35,22 @@ def library_root() -> Path:
     raise FileNotFoundError("the built-in scenario library is missing; reinstall mockscim")
 
 
+def packaged_file(name: str) -> Path:
+    """A file shipped inside the ``mockscim`` package as a real path (copied out of a zip once)."""
+    resource = resources.files("mockscim").joinpath(name)
+    return resource if isinstance(resource, Path) else _copied_out(name)
+
+
+@cache
+def _copied_out(name: str) -> Path:
+    """A temporary copy of one packaged file (removed at exit)."""
+    folder = Path(tempfile.mkdtemp(prefix="mockscim-resource-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    target = folder / Path(name).name
+    target.write_bytes(resources.files("mockscim").joinpath(name).read_bytes())
+    return target
+
+
 def _packaged() -> Traversable:
     """The library as package data of ``mockscim`` (it may not exist: editable installs)."""
     return resources.files("mockscim").joinpath(PACKAGED)

@@ -25,6 +25,7 @@ from mockscim.runner import load_scenario
 from mockscim.runner import load_text
 from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
+from mockscim.schema_extensions import example_path
 from mockscim.server import create_app
 from mockscim.server.serving import start_background
 
@@ -53,7 +54,9 @@ class Mocks:
         self.started: list[Mock] = []
 
     def __call__(self) -> Mock:
-        app = create_app(Settings(port=0, auth=AuthConfig.parse(AUTH)))
+        # The packaged example extension, as `mockscim run`'s embedded mock declares it, for the
+        # library's custom-attribute scenarios.
+        app = create_app(Settings(port=0, auth=AuthConfig.parse(AUTH), schema_extensions=(example_path(),)))
         server = start_background(app)
         target = Target(server.url + "/scim/v2", Credentials.parse(AUTH), timeout=30, label="roundtrip")
         self.started.append(Mock(app, server, target))
