@@ -83,3 +83,19 @@ def test_module_size_budget():
     # Modules stay under about 400 lines (design notes §8.2).
     sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in files(".")}
     assert {name: n for name, n in sizes.items() if n > 450} == {}
+
+
+@pytest.mark.parametrize("path", files("load"), ids=lambda p: str(p.relative_to(ROOT)))
+def test_load_reads_the_target_like_the_runner(path):
+    # The load tool knows only a base URL: its intended state is never computed by the server's code.
+    banned = ("mockscim.server", "mockscim.store", "mockscim.scim", "flask", "werkzeug", "pytest")
+    assert _bad(imports(path), banned) == []
+
+
+@pytest.mark.parametrize("path", files("."), ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_load_engine_imports_locust(path):
+    # Importing Locust monkey-patches the process with gevent: only the engine, run as its own
+    # process (python -m mockscim.load.engine), may do it, and nothing imports the engine.
+    if path.relative_to(ROOT).as_posix() == "load/engine.py":
+        return
+    assert _bad(imports(path), ("locust", "gevent", "mockscim.load.engine")) == []
