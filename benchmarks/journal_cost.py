@@ -56,8 +56,8 @@ def call(app: Flask, requests: list[Request]) -> Callable[[], Any]:
 
 
 def inspection_only(app: Flask, request: Request) -> Callable[[], Any]:
-    """A function running ``journaling.inspection()`` (envelope, classify, findings) for one request."""
-    from mockscim.server import journaling
+    """A function running ``inspection.inspection()`` (envelope, classify; findings stay lazy) for one request."""
+    from mockscim.server.inspection import inspection
 
     method, path, body = request
     data = body.replace(dataset.UNIQUE, "jc-inspect") if body else None
@@ -65,7 +65,7 @@ def inspection_only(app: Flask, request: Request) -> Callable[[], Any]:
     def inspect_once() -> None:
         with app.test_request_context(path, method=method, data=data, headers=headers_for(body)):
             g.pop("mockscim_inspection", None)
-            journaling.inspection()
+            inspection()
 
     return inspect_once
 

@@ -26,10 +26,10 @@ OUT = Path(__file__).with_name("results") / "profiles"
 FRAME = re.compile(r"^(?P<func>.+) \((?P<file>[^:()]+)(?::\d+)?\)$")
 # (label, frame key substring): a sample belongs to the first rule that matches any of its frames.
 STAGES = [
-    ("journal: inspect hook (envelope, classify, findings)", "journaling.py:install_hooks.<locals>._inspect"),
-    ("journal: record hook (entry, masking, append)", "journaling.py:install_hooks.<locals>._record"),
-    ("other hooks (tenant, auth, lock, persist)", "journaling.py:install_hooks.<locals>."),
+    ("journal: inspection (envelope, classify, findings)", "mockscim/server/inspection.py:"),
+    ("journal: record hook (entry, masking, append)", "journaling.py:init_app.<locals>._record"),
     ("view (store, render, JSON)", "mockscim/server/scim_api.py:"),
+    ("other hooks (tenant, auth, faults, lock, persist)", "init_app.<locals>."),
     ("Flask request/response machinery", "flask/app.py:Flask.wsgi_app"),
     ("view (store, render, JSON)", "benchmarks/launcher.py:ceiling_app"),
     ("werkzeug WSGI server", "werkzeug/serving.py:WSGIRequestHandler.run_wsgi"),
@@ -41,7 +41,7 @@ MARKERS = {
     "findings.inspect": "mockscim/inspect/findings.py:inspect",
     "classify": "mockscim/inspect/classify.py:classify",
     "journaling._entry": "mockscim/server/journaling.py:_entry",
-    "journaling._prior (store.get)": "mockscim/server/journaling.py:_prior",
+    "inspection._prior (store.get)": "mockscim/server/inspection.py:_prior",
     "store": "mockscim/store.py:",
     "render": "mockscim/server/render.py:",
     "json.dumps/loads": "json/",

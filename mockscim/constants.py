@@ -22,3 +22,8 @@ DEFAULT_BASE_PATH = "/scim/v2"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 ADMIN_PREFIX = "/__admin"
+
+# Attributes the server owns: ignored when a client sends them back (RFC 7644 §3.5.1 for PUT;
+# Okta echoes id, meta and groups in PUTs and path-less PATCH values, docs/okta-reference.md
+# §6, §9.5). The Okta profile's path-less PATCH tolerance is this same list.
+SERVER_OWNED_ATTRIBUTES = ("id", "meta", "schemas", "groups")

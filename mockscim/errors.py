@@ -1,5 +1,9 @@
 """Domain errors, turned into HTTP responses at one edge (``server/errorhandlers.py``).
 
+BadInput (a ValueError): a document or setting a person wrote is wrong (a fault, a seed, a
+    setting, a tenant's credentials). Its message says what to change; over HTTP it is a 400
+    with scimType invalidValue, on the command line a usage error.
+
 ScimError (RFC 7644 §3.12)
 ├── BadRequest (400)
 │   ├── InvalidFilter      scimType invalidFilter
@@ -24,6 +28,10 @@ from __future__ import annotations
 from typing import Any
 
 from mockscim.constants import ERROR_SCHEMA
+
+
+class BadInput(ValueError):
+    """Input a person wrote is wrong; the message names what and says how to fix it."""
 
 
 class ScimError(Exception):

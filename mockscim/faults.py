@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
 
+from mockscim.errors import BadInput
+
 ACTION_KEYS = ("delay_ms", "status", "close", "malformed", "trickle_bps", "timeout_s")
 _OPTION_KEYS = ("detail", "scimType", "retry_after")
 
 
-class FaultError(ValueError):
+class FaultError(BadInput):
     """A fault specification is invalid; the message says what to write instead."""
 
 

@@ -7,29 +7,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockscim.constants import SERVER_OWNED_ATTRIBUTES
+
 
 @dataclass(frozen=True)
 class Profile:
     """How tolerant the server is, and how it answers, for one kind of SCIM client."""
 
     name: str
-    # Okta "HTTP Header" auth may send the token without the "Bearer " prefix (wire ref §2.3, S20).
+    # Okta "HTTP Header" auth may send the token without the "Bearer " prefix
+    # (docs/okta-reference.md §2.3).
     accept_bare_bearer: bool = True
-    # A base URL ending in "/" may produce "//Users" (wire ref §2.1, UNCONFIRMED): collapse it.
+    # A base URL ending in "/" may produce "//Users" (docs/okta-reference.md §2.1, UNCONFIRMED):
+    # collapse it.
     collapse_double_slashes: bool = True
     # Keys ignored in a path-less PATCH value: Okta's group rename sends {"id", "displayName"}
-    # (wire ref §9.5, S1) and the id must be ignored, not rejected.
-    pathless_ignored: tuple[str, ...] = ("id", "meta", "schemas", "groups")
-    # Okta's PUT/AIW clients echo read-only attributes (id, meta, groups) back (wire ref §6, S12).
-    ignore_read_only_on_input: bool = True
+    # (docs/okta-reference.md §9.5) and the id must be ignored, not rejected.
+    pathless_ignored: tuple[str, ...] = SERVER_OWNED_ATTRIBUTES
     # Custom attribute mappings arrive under a custom extension URN listed in "schemas" (§5.2).
     custom_extensions: bool = True
-    # AIW group PUTs re-send the group's own displayName (wire ref §9.4, S28); names are unique
+    # AIW group PUTs re-send the group's own displayName (docs/okta-reference.md §9.4); names are unique
     # among other groups only.
     unique_group_names: bool = True
-    # PATCH answers 200 with the resource (Okta accepts 200 or 204, wire ref §7.1, §9.3).
+    # PATCH answers 200 with the resource (Okta accepts 200 or 204, docs/okta-reference.md §7.1, §9.3).
     patch_returns_resource: bool = True
-    # Okta pages with count=100 (wire ref §4, S1).
+    # Okta pages with count=100 (docs/okta-reference.md §4).
     default_count: int = 100
 
 

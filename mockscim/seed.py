@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from mockscim.errors import BadInput
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import GROUP_TYPE
@@ -15,7 +16,7 @@ from mockscim.scim.schema import USER_TYPE
 from mockscim.store import InMemoryStore
 
 
-class SeedError(ValueError):
+class SeedError(BadInput):
     """A seed file could not be loaded; the message names the file and the entry."""
 
 

@@ -1,101 +1,275 @@
-"""Import direction is law (design notes, convention 1): checked by walking the AST."""
+"""The layer rules of docs/architecture.md, enforced by reading every module's imports (``ast``,
+function-level imports included): who may import what, no import cycles, small modules."""
 
 from __future__ import annotations
 
 import ast
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent / "mockscim"
-PURE = [
-    "scim",
-    "inspect",
-    "verify",
-    "store.py",
-    "indexes.py",
-    "journal.py",
-    "persistence.py",
-    "export.py",
-    "seed.py",
-    "faults.py",
-    "config.py",
-    "clock.py",
-    "ids.py",
-    "errors.py",
-    "constants.py",
-    "profiles.py",
-]
-WEB = ("flask", "werkzeug", "requests")
+PACKAGE = "mockscim"
+
+# Layer 0: the standard library and each other only.
+LAYER_0 = ("constants", "errors", "clock", "ids", "config", "profiles", "journal", "faults")
+# What the runner may import (it knows only a base URL: never the server, store or SCIM logic).
+# Today it uses the standard library, yaml, jsonschema, requests (and urllib3's exceptions, which
+# requests raises), mockscim's version, mockscim.constants and its own modules; jinja2 and the
+# packaged schemas are allowed for reports and validation.
+RUNNER_ALLOWED = (
+    "yaml",
+    "jsonschema",
+    "requests",
+    "urllib3",
+    "jinja2",
+    "mockscim.constants",
+    "mockscim.schemas",
+    "mockscim.runner",
+)
+# What the load tool may import: like the runner it knows only a base URL (its intended state is
+# never computed by the server's code) and reuses the runner; the library scenarios give it
+# Okta's request bodies. Locust (and its gevent) is allowed in load/engine.py alone, below.
+LOAD_ALLOWED = (*RUNNER_ALLOWED, "mockscim.library", "mockscim.load")
+LOAD_ENGINE = f"{PACKAGE}.load.engine"
+# Composition roots: they may start the server, lazily (inside a function), so `mockscim run`
+# and the pytest plugin load Flask only when they embed the mock.
+COMPOSITION_ROOTS = ("cli", "__main__", "commands", "pytest_plugin")
+WEB = ("flask", "werkzeug")
+MAX_LINES = 400
+# Known exceptions, being rewritten on other branches; the lead empties this after merging them.
+OVER_BUDGET = {
+    "store.py": "InMemoryStore, rewritten by the durability work",
+    "inspect/flows.py": "flow grouping, rebuilt with the Okta operation table",
+}
 
 
-def imports(path: Path) -> set[str]:
-    """Every module name imported anywhere in the file (including inside functions)."""
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            found.add(node.module)
+@dataclass(frozen=True)
+class Import:
+    """One import statement: the module it names, and whether it runs at import time."""
+
+    module: str
+    top_level: bool
+
+
+def module_name(path: Path) -> str:
+    """``mockscim/server/auth.py`` -> ``mockscim.server.auth``; a package is its ``__init__``."""
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+MODULES = {module_name(p): p for p in sorted(ROOT.rglob("*.py"))}
+
+
+def _absolute(node: ast.ImportFrom, here: str, is_package: bool) -> str:
+    """The absolute module of a ``from`` import (relative imports resolved against ``here``)."""
+    if not node.level:
+        return node.module or ""
+    base = here.split(".")[: len(here.split(".")) - node.level + (1 if is_package else 0)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _top_level_nodes(tree: ast.Module) -> set[int]:
+    """ids of the import nodes that run when the module is imported (not inside a def)."""
+    found: set[int] = set()
+
+    def visit(node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+                continue
+            if isinstance(child, ast.Import | ast.ImportFrom):
+                found.add(id(child))
+            visit(child)
+
+    visit(tree)
     return found
 
 
-def files(*parts: str) -> list[Path]:
-    """Python files under the named modules or packages of mockscim/."""
-    out: list[Path] = []
-    for part in parts:
-        target = ROOT / part
-        out += sorted(target.rglob("*.py")) if target.is_dir() else [target] if target.exists() else []
+def imports_of(name: str) -> list[Import]:
+    """Every import in module ``name``; ``from pkg import sub`` names the submodule ``pkg.sub``."""
+    path = MODULES[name]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    top = _top_level_nodes(tree)
+    out: list[Import] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out += [Import(alias.name, id(node) in top) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            module = _absolute(node, name, path.name == "__init__.py")
+            for alias in node.names:
+                sub = f"{module}.{alias.name}"
+                out.append(Import(sub if sub in MODULES else module, id(node) in top))
     return out
 
 
-def _bad(found: set[str], banned: tuple[str, ...]) -> list[str]:
-    return sorted(m for m in found if any(m == b or m.startswith(b + ".") for b in banned))
+def _within(module: str, prefixes: tuple[str, ...]) -> bool:
+    """True when ``module`` is one of ``prefixes`` or inside one of them."""
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
 
 
-@pytest.mark.parametrize("path", files(*PURE), ids=lambda p: str(p.relative_to(ROOT)))
-def test_protocol_logic_never_imports_http_libraries(path):
-    assert _bad(imports(path), WEB) == []
+def _is_stdlib(module: str) -> bool:
+    return module.split(".")[0] in sys.stdlib_module_names or module == "__future__"
 
 
-@pytest.mark.parametrize("path", files("runner"), ids=lambda p: str(p.relative_to(ROOT)))
-def test_runner_never_imports_the_code_under_test(path):
-    banned = ("mockscim.server", "mockscim.store", "mockscim.scim", "flask", "werkzeug", "pytest")
-    assert _bad(imports(path), banned) == []
+def _internal(module: str) -> str | None:
+    """The mockscim module an import reaches (``mockscim.x.y`` may name an attribute of x)."""
+    while module and module not in MODULES:
+        module = module.rpartition(".")[0]
+    return module if module.startswith(PACKAGE) else None
 
 
-@pytest.mark.parametrize("path", files("."), ids=lambda p: str(p.relative_to(ROOT)))
-def test_nothing_imports_the_cli(path):
-    if path.name in ("__main__.py", "cli.py"):
+def _in(*parts: str) -> list[str]:
+    """The modules at these places under mockscim/ (``scim`` is the package and its modules)."""
+    prefixes = tuple(f"{PACKAGE}.{p}" for p in parts)
+    return [m for m in MODULES if _within(m, prefixes)]
+
+
+def _ids(names: list[str]) -> list[str]:
+    return [n.removeprefix(PACKAGE + ".") or PACKAGE for n in names]
+
+
+@pytest.mark.parametrize("name", _in(*LAYER_0), ids=_ids(_in(*LAYER_0)))
+def test_layer_0_imports_only_the_standard_library_and_layer_0(name):
+    allowed = tuple(f"{PACKAGE}.{m}" for m in LAYER_0)
+    bad = [i.module for i in imports_of(name) if not _is_stdlib(i.module) and not _within(i.module, allowed)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("name", _in("scim"), ids=_ids(_in("scim")))
+def test_protocol_logic_is_pure(name):
+    # Dicts in, dicts out: no I/O libraries, no server, no store.
+    allowed = (f"{PACKAGE}.scim", *(f"{PACKAGE}.{m}" for m in LAYER_0))
+    bad = [i.module for i in imports_of(name) if not _is_stdlib(i.module) and not _within(i.module, allowed)]
+    assert bad == []
+
+
+@pytest.mark.parametrize("name", _in("runner"), ids=_ids(_in("runner")))
+def test_runner_imports_only_its_allow_list(name):
+    bad = [
+        i.module
+        for i in imports_of(name)
+        if not _is_stdlib(i.module) and not _within(i.module, RUNNER_ALLOWED) and i.module != PACKAGE
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("name", list(MODULES), ids=_ids(list(MODULES)))
+def test_flask_only_in_the_server_package(name):
+    if _within(name, (f"{PACKAGE}.server",)):
         return
-    assert _bad(imports(path), ("mockscim.cli",)) == []
+    assert [i.module for i in imports_of(name) if _within(i.module, WEB)] == []
 
 
-@pytest.mark.parametrize("path", files("."), ids=lambda p: str(p.relative_to(ROOT)))
-def test_flask_only_in_the_server_package(path):
-    relative = path.relative_to(ROOT).as_posix()
-    if relative.startswith(("server/", "commands/")) or relative == "pytest_plugin.py":
+@pytest.mark.parametrize("name", list(MODULES), ids=_ids(list(MODULES)))
+def test_only_composition_roots_start_the_server_and_only_lazily(name):
+    if _within(name, (f"{PACKAGE}.server",)):
         return
-    assert _bad(imports(path), ("flask", "werkzeug")) == []
+    reaches = [i for i in imports_of(name) if _within(i.module, (f"{PACKAGE}.server",))]
+    if _within(name, tuple(f"{PACKAGE}.{r}" for r in COMPOSITION_ROOTS)):
+        reaches = [i for i in reaches if i.top_level]
+    assert [i.module for i in reaches] == []
+
+
+@pytest.mark.parametrize("name", list(MODULES), ids=_ids(list(MODULES)))
+def test_nothing_imports_the_cli(name):
+    if name in (f"{PACKAGE}.cli", f"{PACKAGE}.__main__"):
+        return
+    assert [i.module for i in imports_of(name) if _within(i.module, (f"{PACKAGE}.cli",))] == []
+
+
+def import_graph() -> dict[str, set[str]]:
+    """module -> the mockscim modules it imports, anywhere in the file."""
+    graph: dict[str, set[str]] = {}
+    for name in MODULES:
+        targets = {_internal(i.module) for i in imports_of(name)}
+        graph[name] = {t for t in targets if t is not None and t != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles():
+    assert cycles(import_graph()) == []
+
+
+@pytest.mark.parametrize(
+    ("graph", "expected"),
+    [
+        ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+        ({"a": {"b"}, "b": {"c"}, "c": set()}, []),
+    ],
+    ids=["two", "three-with-a-tail", "none"],
+)
+def test_the_cycle_finder_finds_cycles(graph, expected):
+    assert cycles(graph) == expected
+
+
+def test_imports_inside_functions_and_submodules_are_seen():
+    # The dashboard used to import dashboard_tools at its bottom, and dashboard_tools imported
+    # the dashboard: both forms must be read as edges for the cycle check to mean anything.
+    assert f"{PACKAGE}.server.dashboard_tools" in import_graph()[f"{PACKAGE}.server.dashboard"]
+    lazy = [i for i in imports_of(f"{PACKAGE}.commands.serve") if not i.top_level]
+    assert f"{PACKAGE}.server" in {i.module for i in lazy}
 
 
 def test_module_size_budget():
-    # Modules stay under about 400 lines (design notes §8.2).
-    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in files(".")}
-    assert {name: n for name, n in sizes.items() if n > 450} == {}
+    sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text().splitlines()) for p in MODULES.values()}
+    over = {name: n for name, n in sizes.items() if n > MAX_LINES and name not in OVER_BUDGET}
+    assert over == {}
+    assert {name: n for name, n in sizes.items() if name in OVER_BUDGET and n > 450} == {}
 
 
-@pytest.mark.parametrize("path", files("load"), ids=lambda p: str(p.relative_to(ROOT)))
-def test_load_reads_the_target_like_the_runner(path):
-    # The load tool knows only a base URL: its intended state is never computed by the server's code.
-    banned = ("mockscim.server", "mockscim.store", "mockscim.scim", "flask", "werkzeug", "pytest")
-    assert _bad(imports(path), banned) == []
+@pytest.mark.parametrize("name", _in("load"), ids=_ids(_in("load")))
+def test_load_imports_only_its_allow_list(name):
+    allowed = (*LOAD_ALLOWED, "locust", "gevent") if name == LOAD_ENGINE else LOAD_ALLOWED
+    bad = [
+        i.module
+        for i in imports_of(name)
+        if not _is_stdlib(i.module) and not _within(i.module, allowed) and i.module != PACKAGE
+    ]
+    assert bad == []
 
 
-@pytest.mark.parametrize("path", files("."), ids=lambda p: str(p.relative_to(ROOT)))
-def test_only_the_load_engine_imports_locust(path):
+@pytest.mark.parametrize("name", list(MODULES), ids=_ids(list(MODULES)))
+def test_only_the_load_engine_imports_locust(name):
     # Importing Locust monkey-patches the process with gevent: only the engine, run as its own
     # process (python -m mockscim.load.engine), may do it, and nothing imports the engine.
-    if path.relative_to(ROOT).as_posix() == "load/engine.py":
+    if name == LOAD_ENGINE:
         return
-    assert _bad(imports(path), ("locust", "gevent", "mockscim.load.engine")) == []
+    assert [i.module for i in imports_of(name) if _within(i.module, ("locust", "gevent", LOAD_ENGINE))] == []

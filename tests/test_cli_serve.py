@@ -7,17 +7,39 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
+import click
 import pytest
 import requests
+
+from mockscim.commands.serve import serve
+from mockscim.commands.serve import settings_from_options
+from mockscim.config import ENV_PREFIX
+from mockscim.config import AuthConfig
+from mockscim.config import Settings
+from mockscim.config import option_of
+from mockscim.profiles import STRICT_RFC
 
 SERVE = [sys.executable, "-m", "mockscim", "serve", "--port", "0"]
 
 
-def start(*args: str) -> tuple[subprocess.Popen, str, str]:
+def clean_environment(**extra: str) -> dict[str, str]:
+    """This process's environment without any MOCKSCIM_* setting, plus ``extra``."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(ENV_PREFIX)} | extra
+
+
+def start(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str, str]:
     """Start ``mockscim serve`` and return (process, base URL, banner text)."""
-    proc = subprocess.Popen([*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [*SERVE, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env or clean_environment(),
+    )
     lines: list[str] = []
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
@@ -167,3 +189,116 @@ def test_bad_start_up_files_exit_2(tmp_path: Path, name, content, message):
 def test_bad_rate_limit_exits_2():
     result = subprocess.run([*SERVE, "--rate-limit", "fast"], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2 and "must look like 10/s" in result.stderr
+
+
+# One text per setting, as typed on the command line or in MOCKSCIM_*, and the value it must
+# become. A new setting without a row here fails test_every_setting_has_a_sample.
+SAMPLES: dict[str, tuple[str, Any]] = {
+    "host": ("127.0.0.2", "127.0.0.2"),
+    "port": ("9999", 9999),
+    "base_path": ("scim/v3/", "/scim/v3"),
+    "auth": ("bearer:from-env", AuthConfig("bearer", token="from-env")),
+    "seed_file": ("seed.yaml", Path("seed.yaml")),
+    "public_url": ("https://tunnel.example/scim/v2", "https://tunnel.example/scim/v2"),
+    "trust_proxy": ("2", 2),
+    "profile": ("strict-rfc", STRICT_RFC),
+    "patch_response": ("no-content", "no-content"),
+    "max_body_bytes": ("2048", 2048),
+    "max_count": ("50", 50),
+    "filter_max_length": ("99", 99),
+    "filter_max_depth": ("3", 3),
+    "max_members": ("7", 7),
+    "journal": ("false", False),
+    "journal_size": ("5", 5),
+    "journal_file": ("journal.jsonl", Path("journal.jsonl")),
+    "journal_body_limit": ("10", 10),
+    "strict": ("true", True),
+    "admin_token": ("admin-secret", "admin-secret"),
+    "faults_file": ("faults.yaml", Path("faults.yaml")),
+    "fault_seed": ("42", 42),
+    "rate_limit": ("600/m", 10.0),
+    "tenant_mode": ("static", "static"),
+    "tenants": ("tenants.yaml", (("acme", None),)),
+    "max_tenants": ("3", 3),
+    "state_file": ("state.json", Path("state.json")),
+    "state_sync": ("request", "request"),
+    "debug": ("1", True),
+    "quiet": ("yes", True),
+}
+
+
+def _settings(args: list[str]) -> Settings:
+    """What ``mockscim serve ARGS`` would run with in this environment (no server started)."""
+    context = serve.make_context("serve", args)
+    return settings_from_options(context.params)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch) -> Path:
+    """A directory holding the tenants file the samples name, as the working directory."""
+    (tmp_path / "tenants.yaml").write_text("tenants:\n  acme: {}\n")
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(name)
+    return tmp_path
+
+
+def test_every_setting_has_an_option_an_env_var_and_a_sample():
+    declared = {f.name for f in fields(Settings)}
+    params = {p.name: p for p in serve.params if p.name != "help"}
+    assert set(params) == declared  # and vice versa: no option without a setting
+    assert set(SAMPLES) == declared
+    for name, param in params.items():
+        option = option_of(name)
+        assert param.envvar == ENV_PREFIX + option.flag.removeprefix("--").upper().replace("-", "_")
+        assert option.flag in param.opts
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_each_setting_is_read_from_its_flag_and_from_its_env_var(workdir, monkeypatch, name):
+    text, expected = SAMPLES[name]
+    option = option_of(name)
+    args = (
+        [option.flag]
+        if option.kind == "flag"
+        else [f"--no-{option.flag[2:]}"]
+        if text == "false"
+        else [option.flag, text]
+    )
+    from_flag = getattr(_settings(["--auth", "basic:u:t", *args] if name != "auth" else args), name)
+    monkeypatch.setenv(option.envvar, text)
+    if name != "auth":
+        monkeypatch.setenv("MOCKSCIM_AUTH", "basic:u:t")
+    from_env = getattr(_settings([]), name)
+    if name == "patch_response":  # applied to the profile by validate
+        assert _settings([]).profile.patch_returns_resource is False
+    assert from_flag == from_env == expected
+
+
+def test_a_flag_wins_over_the_environment(workdir, monkeypatch):
+    monkeypatch.setenv("MOCKSCIM_MAX_COUNT", "50")
+    monkeypatch.setenv("MOCKSCIM_AUTH", "basic:u:t")
+    assert _settings(["--max-count", "70"]).max_count == 70
+
+
+@pytest.mark.parametrize(
+    ("variable", "text", "message"),
+    [
+        ("MOCKSCIM_MAX_BODY", "0", "--max-body must be at least 1"),
+        ("MOCKSCIM_MAX_COUNT", "many", "'many' is not a valid integer"),
+        ("MOCKSCIM_STATE_SYNC", "sometimes", "'sometimes' is not one of"),
+        ("MOCKSCIM_AUTH", "basic:onlyuser", "use basic:USER:TOKEN"),
+    ],
+)
+def test_a_bad_env_var_is_refused_like_a_bad_flag(workdir, monkeypatch, variable, text, message):
+    monkeypatch.setenv(variable, text)
+    with pytest.raises((click.BadParameter, ValueError), match=message):
+        _settings([])
+
+
+def test_the_real_command_reads_mockscim_env_vars(stop):
+    env = clean_environment(MOCKSCIM_AUTH="basic:envuser:envtoken", MOCKSCIM_BASE_PATH="/from-env/v2")
+    proc, base, banner = start(env=env)
+    stop(proc)
+    assert base.endswith("/from-env/v2") and "envuser" in banner and "envtoken" in banner
+    assert requests.get(f"{base}/Users", auth=("envuser", "envtoken"), timeout=5).json()["totalResults"] == 0

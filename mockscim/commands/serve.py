@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import MISSING
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +14,12 @@ import click
 import yaml
 
 from mockscim import __version__
-from mockscim.config import AuthConfig
 from mockscim.config import ConfigError
+from mockscim.config import Option
 from mockscim.config import Settings
-from mockscim.constants import DEFAULT_BASE_PATH
-from mockscim.constants import DEFAULT_HOST
-from mockscim.constants import DEFAULT_PORT
-from mockscim.faults import FaultError
-from mockscim.faults import parse_rate
-from mockscim.profiles import PROFILES
+from mockscim.errors import BadInput
 
-# What the Invicti-style AIW setup turns on (wire reference §13; Okta Provisioning tab names).
+# What the Invicti-style AIW setup turns on (docs/okta-reference.md §13; Okta Provisioning tab names).
 OKTA_ACTIONS = (
     "Import New Users and Profile Updates",
     "Push New Users",
@@ -67,153 +64,82 @@ def banner(settings: Settings, url: str) -> str:
     return "\n".join(lines)
 
 
+def _click_option(name: str, option: Option, default: Any) -> Callable[[Any], Any]:
+    """The click option for one declared setting (its value arrives under the field's name)."""
+    names = [option.short] if option.short else []
+    names.append(
+        f"{option.flag}/--no-{option.flag.removeprefix('--')}" if option.kind == "switch" else option.flag
+    )
+    kwargs: dict[str, Any] = {"help": option.help, "envvar": option.envvar, "show_envvar": True}
+    if option.kind == "flag":
+        kwargs["is_flag"] = True
+    elif option.kind == "value":
+        kwargs["metavar"] = option.metavar
+        kwargs["type"] = _click_type(option)
+    if option.kind != "value" or option.when_absent is None:
+        shown = option.text_default if option.text_default is not None else default
+        kwargs["default"] = shown if isinstance(shown, str | int | float | bool) else None
+        kwargs["show_default"] = option.show_default
+    return click.option(*names, name, **kwargs)
+
+
+def _click_type(option: Option) -> Any:
+    """What click turns the text into before ``Option.parse`` (if any) sees it."""
+    if option.choices:
+        return click.Choice(list(option.choices))
+    if option.type is Path:
+        return click.Path(dir_okay=False, path_type=Path)
+    return option.type
+
+
+def settings_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add one click option per ``Settings`` field, in the order they are declared."""
+    for declared in reversed(fields(Settings)):
+        default = declared.default if declared.default is not MISSING else None
+        command = _click_option(declared.name, declared.metadata["option"], default)(command)
+    return command
+
+
+def settings_from_options(values: dict[str, Any]) -> Settings:
+    """Settings from the values click collected (flags or ``MOCKSCIM_*``), validated."""
+    given: dict[str, Any] = {}
+    for declared in fields(Settings):
+        option, value = declared.metadata["option"], values.get(declared.name)
+        if value is None and option.when_absent is not None:
+            given[declared.name] = option.when_absent()
+        elif value is None:
+            continue  # the field's own default
+        elif option.document:
+            given[declared.name] = option.parse(read_document(value), value)  # type: ignore[misc]
+        else:
+            given[declared.name] = option.parse(value) if option.parse else value
+    if given.get("state_file") and not given.get("journal_file"):
+        # The journal survives restarts with the state: it goes next to the state file.
+        given["journal_file"] = given["state_file"].with_name(given["state_file"].name + ".journal.jsonl")
+    return Settings(**given).validate()
+
+
 @click.command()
-@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to bind.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=int, help="Port (0 picks a free one).")
-@click.option("--base-path", default=DEFAULT_BASE_PATH, show_default=True, help="SCIM base path.")
-@click.option(
-    "--auth",
-    "auth_spec",
-    metavar="SPEC",
-    help="basic:USER:TOKEN, bearer:TOKEN or none. Default: generated Basic credentials.",
-)
-@click.option(
-    "--seed",
-    "seed_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="YAML/JSON file of users and groups to load at start.",
-)
-@click.option(
-    "--public-url",
-    help="Public base URL (a tunnel's https URL plus the base path) used in meta.location and the banner.",
-)
-@click.option(
-    "--trust-proxy", default=0, type=int, help="Trust N proxies' X-Forwarded-Proto/Host headers for URLs."
-)
-@click.option(
-    "--profile",
-    "profile_name",
-    type=click.Choice(sorted(PROFILES)),
-    default="okta",
-    show_default=True,
-    help="Client profile: which quirks to tolerate.",
-)
-@click.option(
-    "--patch-response",
-    type=click.Choice(["resource", "no-content"]),
-    default="resource",
-    show_default=True,
-    help="PATCH answers 200 with the resource, or 204.",
-)
-@click.option(
-    "--max-body",
-    "max_body",
-    default=1024 * 1024,
-    show_default=True,
-    type=int,
-    help="Largest request body in bytes (413 above).",
-)
-@click.option(
-    "--max-count",
-    default=1000,
-    show_default=True,
-    type=int,
-    help="Largest page size; larger counts are clamped.",
-)
-@click.option(
-    "--journal/--no-journal",
-    default=True,
-    show_default=True,
-    help="Record every request (classification and findings); --no-journal records nothing.",
-)
-@click.option(
-    "--journal-size",
-    default=10_000,
-    show_default=True,
-    type=int,
-    help="Requests kept in the journal (a ring buffer).",
-)
-@click.option(
-    "--journal-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also append every journal entry to this JSON Lines file (resumed on restart).",
-)
-@click.option(
-    "--strict",
-    is_flag=True,
-    help="Refuse (400) requests whose findings include SCIM errors, instead of recording them.",
-)
-@click.option("--admin-token", help="Bearer token for /__admin (default: the SCIM credentials).")
-@click.option(
-    "--faults",
-    "faults_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="YAML/JSON file of faults to inject from the start (docs/faults.md).",
-)
-@click.option("--fault-seed", type=int, help="Seed for faults that fire with a probability.")
-@click.option(
-    "--rate-limit", "rate_spec", metavar="N/s", help="Token bucket per tenant, e.g. 10/s or 600/m; 429 above."
-)
-@click.option(
-    "--tenant-mode",
-    type=click.Choice(["dynamic", "static"]),
-    default="dynamic",
-    show_default=True,
-    help="dynamic: /t/NAME/... creates tenant NAME on first use; static: only declared tenants.",
-)
-@click.option(
-    "--tenants",
-    "tenants_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="YAML file declaring tenants: {tenants: {NAME: {auth: SPEC}}}.",
-)
-@click.option("--max-tenants", default=100, show_default=True, type=int, help="Tenants besides the default.")
-@click.option(
-    "--state-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Keep users and groups in this file across restarts (atomic writes; never overwrites a foreign file).",
-)
-@click.option(
-    "--state-sync",
-    type=click.Choice(["batch", "request"]),
-    default="batch",
-    show_default=True,
-    help="request: written before each successful write is answered; batch: at most once a second.",
-)
-@click.option("--debug", is_flag=True, help="Include exception text in 500 responses.")
-@click.option("-q", "--quiet", is_flag=True, help="Do not log each request.")
-def serve(
-    auth_spec: str | None,
-    seed_file: Path | None,
-    faults_file: Path | None,
-    tenants_file: Path | None,
-    rate_spec: str | None,
-    profile_name: str,
-    patch_response: str,
-    max_body: int,
-    quiet: bool,
-    **options: Any,
-) -> None:
-    """Run the mock SCIM server (credentials required by default, loopback by default)."""
+@settings_options
+def serve(**values: Any) -> None:
+    """Run the mock SCIM server (credentials required by default, loopback by default).
+
+    Every option can also be set in the environment as MOCKSCIM_<OPTION>, e.g.
+    MOCKSCIM_AUTH=basic:okta:secret or MOCKSCIM_MAX_BODY=2097152; an option given on the
+    command line wins.
+    """
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO, format="%(message)s", stream=sys.stderr
+        level=logging.WARNING if values.get("quiet") else logging.INFO,
+        format="%(message)s",
+        stream=sys.stderr,
     )
     try:
-        options["rate_limit"] = parse_rate(rate_spec) if rate_spec else None
-        options["tenants"] = read_tenants(tenants_file) if tenants_file else ()
-        if options.get("state_file") and not options.get("journal_file"):
-            # The journal survives restarts with the state: it goes next to the state file.
-            options["journal_file"] = options["state_file"].with_name(
-                options["state_file"].name + ".journal.jsonl"
-            )
-        profile = replace(PROFILES[profile_name], patch_returns_resource=patch_response == "resource")
-        auth = AuthConfig.parse(auth_spec) if auth_spec else AuthConfig.generate()
-        settings = Settings(auth=auth, profile=profile, max_body_bytes=max_body, **options).validate()
-        app = build_app(settings, seed_file, faults_file)
+        settings = settings_from_options(values)
+        app = build_app(settings)
         server = build_server(app, settings.host, settings.port)
-    except (ConfigError, ValueError) as exc:
+    except (BadInput, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
     click.echo(banner(settings, f"http://{host}:{server.server_port}"))
@@ -238,34 +164,22 @@ def read_document(path: Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def read_tenants(path: Path) -> tuple[tuple[str, AuthConfig | None], ...]:
-    """``{tenants: {NAME: {auth: SPEC}}}`` to (name, credentials) pairs."""
-    document = read_document(path)
-    tenants = document.get("tenants") if isinstance(document, dict) else None
-    if not isinstance(tenants, dict):
-        raise ConfigError(f"{path}: expected a mapping 'tenants:' of NAME: {{auth: SPEC}}")
-    out = []
-    for name, spec in tenants.items():
-        auth = (spec or {}).get("auth") if isinstance(spec, dict | None) else None
-        out.append((str(name), AuthConfig.parse(auth) if auth else None))
-    return tuple(out)
-
-
-def build_app(settings: Settings, seed_file: Path | None, faults_file: Path | None) -> Any:
-    """Create the app and load the seed and faults files into it."""
+def build_app(settings: Settings) -> Any:
+    """Create the app and load the ``--seed`` and ``--faults`` files into it."""
     from mockscim.seed import load_seed
     from mockscim.seed import read_seed
     from mockscim.server import create_app
     from mockscim.server.faulting import load_faults
 
     app = create_app(settings)
+    seed_file, faults_file = settings.seed_file, settings.faults_file
     if seed_file is not None:
         counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
         click.echo(f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True)
     if faults_file is not None:
         try:
             count = load_faults(app.extensions["mockscim.tenants"], read_document(faults_file))
-        except FaultError as exc:
+        except BadInput as exc:
             raise ConfigError(f"{faults_file}: {exc}") from None
         click.echo(f"Loaded {count} faults from {faults_file}", err=True)
     return app

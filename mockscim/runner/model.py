@@ -16,7 +16,6 @@ from mockscim.runner.pointer import MISSING
 DIALECTS = ("aiw", "oin")
 # What a scenario may declare under ``requires:``; a target without it skips the scenario.
 MOCK_ADMIN = "mock-admin"
-REQUIREMENTS = (MOCK_ADMIN,)
 
 
 @dataclass(frozen=True)

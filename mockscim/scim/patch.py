@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mockscim.constants import PATCH_OP
+from mockscim.constants import SERVER_OWNED_ATTRIBUTES
 from mockscim.errors import InvalidPath
 from mockscim.errors import InvalidSyntax
 from mockscim.errors import InvalidValue
@@ -33,8 +34,8 @@ from mockscim.scim.schema import ResourceType
 
 OPS = ("add", "replace", "remove")
 # Keys a path-less add/replace may carry but that are not changes; the profile decides
-# (``mockscim.profiles``: Okta's group rename sends {"id", "displayName"}, wire ref §9.5).
-DEFAULT_PATHLESS_IGNORED = ("id", "meta", "schemas", "groups")
+# (``mockscim.profiles``: Okta's group rename sends {"id", "displayName"}, docs/okta-reference.md §9.5).
+DEFAULT_PATHLESS_IGNORED = SERVER_OWNED_ATTRIBUTES
 
 
 @dataclass(frozen=True)

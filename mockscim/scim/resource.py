@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from mockscim.constants import SERVER_OWNED_ATTRIBUTES
 from mockscim.errors import InvalidValue
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 from mockscim.scim.schema import Schema
 
-_IGNORED_ON_INPUT = ("id", "meta", "schemas", "groups")
+_IGNORED_ON_INPUT = SERVER_OWNED_ATTRIBUTES  # RFC 7644 §3.5.1: read-only values are ignored
 
 
 def _type_name(value: Any) -> str:

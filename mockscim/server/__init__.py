@@ -18,10 +18,14 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.ids import IdGenerator
 from mockscim.journal import Journal
-from mockscim.persistence import StateFile
 from mockscim.scim.query import Limits
+from mockscim.server import auth
+from mockscim.server import faulting
+from mockscim.server import inspection
+from mockscim.server import journaling
+from mockscim.server import persisting
 from mockscim.server.errorhandlers import register_error_handlers
-from mockscim.server.journaling import install_hooks
+from mockscim.server.middleware import BodyTrickler
 from mockscim.server.middleware import ConnectionCloser
 from mockscim.server.middleware import PathNormalizer
 from mockscim.server.middleware import TenantDispatcher
@@ -56,26 +60,31 @@ def create_app(
     registry = Tenants(
         default, factory, dynamic=settings.tenant_mode == "dynamic", limit=settings.max_tenants
     )
-    for name, auth in settings.tenants:
-        registry.create(name, auth)
+    for name, credentials in settings.tenants:
+        registry.create(name, credentials)
     app = Flask("mockscim", static_folder=None)  # no public /static route (the dashboard has its own)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockscim"] = default  # the default tenant, for embedding callers
     app.extensions["mockscim.tenants"] = registry
-    if settings.state_file is not None:
-        app.extensions["mockscim.state_file"] = _state_file(settings, default)
     _register(app, settings)
+    _lifecycle(app, settings)
     _wrap(app, settings)
     return app
 
 
-def _state_file(settings: Settings, default: AppState) -> StateFile:
-    """Load the default tenant from ``--state-file`` and keep it there (batch writer started)."""
-    state_file = StateFile(settings.state_file, default.store, mode=settings.state_sync)  # type: ignore[arg-type]
-    state_file.load()
-    state_file.start()
-    return state_file
+def _lifecycle(app: Flask, settings: Settings) -> None:
+    """The request lifecycle, one part per module; the order of these calls is the hooks' order.
+
+    Before the view: journal clock, tenant and credentials, strict mode, rate limit and faults,
+    state-file generation. The view runs under the store lock when journaling. After it, in
+    reverse: state file, faults that change the body, the journal entry.
+    """
+    journaling.init_app(app, settings)  # first: 401s and injected faults are timed and recorded
+    auth.init_app(app, settings)
+    inspection.init_app(app, settings)
+    faulting.init_app(app, settings)
+    persisting.init_app(app, settings)
 
 
 def _tenant_state(
@@ -117,7 +126,6 @@ def _register(app: Flask, settings: Settings) -> None:
     from mockscim.server.openapi import bp as openapi_bp
     from mockscim.server.scim_api import bp as scim_bp
 
-    install_hooks(app, settings)
     app.register_blueprint(admin_bp, url_prefix=ADMIN_PREFIX)
     app.register_blueprint(dashboard_bp, url_prefix=ADMIN_PREFIX)
     app.register_blueprint(openapi_bp, url_prefix=ADMIN_PREFIX)
@@ -136,10 +144,11 @@ def _register(app: Flask, settings: Settings) -> None:
 
 
 def _wrap(app: Flask, settings: Settings) -> None:
-    """WSGI middleware: trusted proxy headers (opt-in), tenant prefixes, path normalization."""
+    """WSGI middleware: trusted proxy headers (opt-in), fault pacing and closing, tenant prefixes, path normalization."""
     if settings.trust_proxy:
         n = settings.trust_proxy
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)  # type: ignore[method-assign]
+    app.wsgi_app = BodyTrickler(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = ConnectionCloser(app.wsgi_app)  # type: ignore[method-assign]
     app.wsgi_app = TenantDispatcher(app.wsgi_app, TENANT_KEY)  # type: ignore[method-assign]
     if settings.profile.collapse_double_slashes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import Blueprint
 from flask import Response
@@ -12,21 +11,20 @@ from flask import request
 
 from mockscim import __version__
 from mockscim.config import AuthConfig
-from mockscim.config import ConfigError
 from mockscim.constants import ADMIN_PREFIX
-from mockscim.errors import Forbidden
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
-from mockscim.faults import FaultError
 from mockscim.journal import EntryFilter
-from mockscim.seed import SeedError
 from mockscim.seed import load_seed
-from mockscim.server.auth import check_admin
-from mockscim.server.bodies import read_json
+from mockscim.server.auth import refuse_cross_site
+from mockscim.server.auth import require_admin
+from mockscim.server.bodies import flag
+from mockscim.server.bodies import integer
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
 from mockscim.server.state import tenants
+from mockscim.server.validation import admin_body
 
 bp = Blueprint("admin", __name__)
 _FILTER_KEYS = ("operation", "method", "path", "has_findings", "severity", "since")
@@ -37,55 +35,8 @@ def _authenticate() -> None:
     """Admin calls need the server's credentials, or ``--admin-token`` when set; health is open."""
     if request.endpoint == "admin.health":
         return
-    state = get_state()
-    check_admin(state.credentials, state.settings.profile, state.settings.admin_token)
-    _refuse_cross_site()
-
-
-def _refuse_cross_site() -> None:
-    """A browser that has cached Basic credentials must not let another site change state.
-
-    Browsers mark requests from other sites (``Sec-Fetch-Site``, ``Origin``); curl and the
-    runner send neither, so scripted use is unaffected. Read-only calls stay allowed.
-    """
-    if request.method in ("GET", "HEAD", "OPTIONS"):
-        return
-    site = request.headers.get("Sec-Fetch-Site", "")
-    origin = request.headers.get("Origin")
-    foreign_origin = origin is not None and urlsplit(origin).netloc != request.host
-    if site in ("cross-site", "same-site") or foreign_origin:
-        raise Forbidden("cross-site requests may not change mockscim's state; use the dashboard or curl")
-
-
-def _json_body(optional: bool = False) -> dict[str, Any]:
-    """The request's JSON object body; an absent body is ``{}`` when ``optional``."""
-    if optional and not request.get_data(cache=True).strip():
-        return {}
-    body = read_json()
-    if not isinstance(body, dict):
-        raise InvalidValue("the admin API expects a JSON object body")
-    return body
-
-
-def _flag(value: Any, name: str) -> bool | None:
-    """Read a boolean from a query string or JSON body."""
-    if value is None or isinstance(value, bool):
-        return value
-    if str(value).lower() in ("true", "1", "yes"):
-        return True
-    if str(value).lower() in ("false", "0", "no"):
-        return False
-    raise InvalidValue(f"{name} must be true or false, not {value!r}")
-
-
-def _int(value: Any, name: str) -> int | None:
-    """Read an optional integer parameter."""
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"{name} must be an integer, not {value!r}") from None
+    require_admin()
+    refuse_cross_site()
 
 
 def _entry_filter(params: dict[str, Any]) -> EntryFilter:
@@ -100,9 +51,9 @@ def _entry_filter(params: dict[str, Any]) -> EntryFilter:
         operation=params.get("operation"),
         method=params.get("method"),
         path=params.get("path"),
-        has_findings=_flag(params.get("has_findings"), "has_findings"),
+        has_findings=flag(params.get("has_findings"), "has_findings"),
         severity=severity,
-        since_id=_int(params.get("since"), "since"),
+        since_id=integer(params.get("since"), "since"),
     )
 
 
@@ -116,7 +67,7 @@ def health() -> Response:
 def list_requests() -> Response:
     """Journal entries, newest first, filtered by operation, method, path and findings."""
     params = request.args.to_dict()
-    limit = _int(params.get("limit"), "limit")
+    limit = integer(params.get("limit"), "limit")
     journal = get_state().journal
     entries = journal.entries(_entry_filter(params), newest_first=True)
     shown = entries[:limit] if limit is not None else entries
@@ -139,7 +90,8 @@ def clear_requests() -> Response:
 @bp.post("/requests/count")
 def count_requests() -> Response:
     """How many journal entries match a filter given as a JSON body."""
-    return jsonify({"count": get_state().journal.count(_entry_filter(_json_body(optional=True)))})
+    where = _entry_filter(admin_body("JournalFilter", optional=True))
+    return jsonify({"count": get_state().journal.count(where)})
 
 
 @bp.get("/requests/<int:entry_id>")
@@ -154,31 +106,21 @@ def get_request(entry_id: int) -> Response:
 @bp.post("/reset")
 def reset() -> Response:
     """Reset state and journal (default), or only one: ``{"state": true, "journal": false}``."""
-    body = _json_body(optional=True)
-    unknown = set(body) - {"state", "journal", "random_seed"}
-    if unknown:
-        raise InvalidValue(f"unknown reset option {sorted(unknown)}; use state, journal or random_seed")
+    body = admin_body("ResetRequest", optional=True)
     state = get_state()
-    if _flag(body.get("state", True), "state"):
+    if body.get("state", True):
         state.store.reset()
-    if _flag(body.get("journal", True), "journal"):
+    if body.get("journal", True):
         state.journal.clear()
     if "random_seed" in body:
-        state.store.ids.reseed(_int(body["random_seed"], "random_seed"))
+        state.store.ids.reseed(body["random_seed"])
     return jsonify({"reset": True, "counts": state.store.counts(), "journal": state.journal.count()})
 
 
 @bp.post("/seed")
 def seed() -> Response:
     """Create the users and groups of a seed document: ``{"users": [...], "groups": [...]}``."""
-    body = _json_body()
-    unknown = set(body) - {"users", "groups"}
-    if unknown:
-        raise InvalidValue(f"unknown seed key {sorted(unknown)}; a seed has 'users' and 'groups'")
-    try:
-        counts = load_seed(get_state().store, body, source="seed")
-    except SeedError as exc:
-        raise InvalidValue(str(exc)) from None
+    counts = load_seed(get_state().store, admin_body("SeedRequest"), source="seed")
     return jsonify({"created": counts})
 
 
@@ -191,7 +133,7 @@ def get_state_snapshot() -> Response:
 @bp.put("/state")
 def put_state_snapshot() -> Response:
     """Replace all state with a snapshot from ``GET /__admin/state``."""
-    get_state().store.restore(_json_body())
+    get_state().store.restore(admin_body("Snapshot"))
     return jsonify({"restored": True, "counts": get_state().store.counts()})
 
 
@@ -225,14 +167,8 @@ def list_tenants() -> Response:
 def create_tenant() -> Response:
     """Declare a tenant: ``{"name": "acme", "auth": "basic:user:token"}`` (auth optional)."""
     _global_only()
-    body = _json_body()
-    unknown = set(body) - {"name", "auth"}
-    if unknown or not isinstance(body.get("name"), str):
-        raise InvalidValue('a tenant is {"name": "...", "auth": "basic:USER:TOKEN" (optional)}')
-    try:
-        auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
-    except ConfigError as exc:
-        raise InvalidValue(str(exc)) from None
+    body = admin_body("TenantRequest")
+    auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
     state = tenants().create(body["name"], auth)
     return jsonify(_tenant_doc(state)), 201
 
@@ -254,10 +190,7 @@ def list_faults() -> Response:
 @bp.post("/faults")
 def add_fault() -> Response:
     """Register a fault: ``{"match": {...}, "action": {...}, "times": N, "probability": p}``."""
-    try:
-        fault = get_state().faults.add(_json_body())
-    except FaultError as exc:
-        raise InvalidValue(str(exc)) from None
+    fault = get_state().faults.add(admin_body("Fault"))
     return jsonify(fault.describe()), 201
 
 
@@ -293,9 +226,7 @@ def export_journal() -> Response:
     if not entries:
         raise NotFound("no journal entries match; record some requests or widen since/until/operation")
     name = args.get("name", "Recorded Okta session")
-    text = to_yaml(
-        export_scenario(entries, name=name, literal=_flag(args.get("literal"), "literal") or False)
-    )
+    text = to_yaml(export_scenario(entries, name=name, literal=flag(args.get("literal"), "literal") or False))
     return Response(
         text,
         mimetype="application/yaml",
@@ -314,13 +245,8 @@ def verify_journal() -> Response:
     from mockscim.verify.mapping import MappingError
     from mockscim.verify.report import flow_dict
 
-    body = _json_body()
-    unknown = set(body) - {"flows", "strict_order", "mapping"}
+    body = admin_body("VerifyRequest")
     flows = body.get("flows", [])
-    if unknown or not isinstance(flows, list) or not all(isinstance(f, str) for f in flows):
-        raise InvalidValue(
-            'verify takes {"flows": ["okta/aiw/assign-new-user", ...], "strict_order": false, "mapping": {...}}'
-        )
     try:
         loaded, errors = load_flows(flows)
         rules = load_mappings(body["mapping"]) if "mapping" in body else None
@@ -329,7 +255,7 @@ def verify_journal() -> Response:
     if errors:
         raise InvalidValue("; ".join(str(e) for e in errors))
     entries = get_state().journal.entries()
-    strict = _flag(body.get("strict_order", False), "strict_order") or False
+    strict = body.get("strict_order", False)
     results = [match_flow(scenario, entries, strict_order=strict, name=name) for name, scenario in loaded]
     report: dict[str, Any] = {"flows": [flow_dict(r) for r in results]}
     if rules is not None:

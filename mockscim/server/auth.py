@@ -1,16 +1,25 @@
-"""Credential check for every SCIM request: Basic, Bearer (Okta HTTP Header) or none."""
+"""Credentials: Basic, Bearer (Okta's HTTP Header mode) or none for SCIM; the admin rule for
+``/__admin``; and who may create a dynamic tenant. ``init_app`` checks every SCIM request."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hmac
+from urllib.parse import urlsplit
 
+from flask import Flask
 from flask import request
 
 from mockscim.config import AuthConfig
+from mockscim.config import Settings
+from mockscim.errors import Forbidden
 from mockscim.errors import Unauthorized
 from mockscim.profiles import Profile
+from mockscim.server.inspection import is_scim
+from mockscim.server.state import TENANT_KEY
+from mockscim.server.state import get_state
+from mockscim.server.state import tenants
 
 REALM = "mockscim"
 
@@ -36,7 +45,7 @@ def _basic_ok(header: str, auth: AuthConfig) -> bool:
 
 
 def _bearer_ok(header: str, auth: AuthConfig, profile: Profile) -> bool:
-    """True for ``Bearer <token>``, or the bare token when the profile allows (wire ref §2.3)."""
+    """True for ``Bearer <token>``, or the bare token when the profile allows (docs/okta-reference.md §2.3)."""
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer":
         return _same(token.strip(), auth.token)
@@ -77,3 +86,50 @@ def check_admin(auth: AuthConfig, profile: Profile, admin_token: str | None) -> 
         check_credentials(auth, profile)
     else:
         check_admin_token(admin_token)
+
+
+def require_admin() -> None:
+    """The admin API's rule for the current tenant: ``--admin-token`` when set, else its SCIM credentials."""
+    state = get_state()
+    check_admin(state.credentials, state.settings.profile, state.settings.admin_token)
+
+
+def refuse_cross_site() -> None:
+    """A browser that has cached Basic credentials must not let another site change state.
+
+    Browsers mark requests from other sites (``Sec-Fetch-Site``, ``Origin``); curl and the
+    runner send neither, so scripted use is unaffected. Read-only calls stay allowed.
+    """
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    site = request.headers.get("Sec-Fetch-Site", "")
+    origin = request.headers.get("Origin")
+    foreign_origin = origin is not None and urlsplit(origin).netloc != request.host
+    if site in ("cross-site", "same-site") or foreign_origin:
+        raise Forbidden("cross-site requests may not change mockscim's state; use the dashboard or curl")
+
+
+def _authenticate_new_tenant(settings: Settings) -> None:
+    """Only an authenticated request may create a dynamic tenant, so anonymous requests cannot
+    fill ``--max-tenants``. A tenant that does not exist yet has the server's credentials (or
+    the admin token, on the admin API)."""
+    name = request.environ.get(TENANT_KEY)
+    if name is None or any(state.name == name for state in tenants().all()):
+        return
+    if is_scim(settings):
+        check_credentials(settings.auth, settings.profile)
+    else:
+        check_admin(settings.auth, settings.profile, settings.admin_token)
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Resolve the tenant (creating a dynamic one only for valid credentials), then check them."""
+
+    @app.before_request
+    def _authenticate() -> None:
+        _authenticate_new_tenant(settings)
+        state = get_state()  # refuses an unknown tenant in static mode
+        # Everything under the SCIM base path needs credentials, unknown paths included, so a
+        # wrong credential is always a 401 and never reveals which endpoints exist.
+        if is_scim(settings):
+            check_credentials(state.credentials, settings.profile)

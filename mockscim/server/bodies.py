@@ -1,13 +1,22 @@
-"""Reading JSON request bodies safely: media type, size, syntax (RFC 7644 §3.1, §3.12)."""
+"""The request body, read and parsed once per request and shared by every reader.
+
+Inspection (the journal, strict mode, fault matching) and the views (``read_json``) see the
+same parse: media type, size and syntax errors are decided here (RFC 7644 §3.1, §3.12). The
+admin API's body helpers live here too, so blueprints never reach into each other.
+"""
 
 from __future__ import annotations
 
 import json
+from functools import cached_property
 from typing import Any
 
+from flask import g
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockscim.errors import InvalidSyntax
+from mockscim.errors import InvalidValue
 from mockscim.errors import PayloadTooLarge
 from mockscim.errors import UnsupportedMediaType
 
@@ -17,6 +26,37 @@ JSON_TYPES = ("application/scim+json", "application/json")
 def _reject_constant(name: str) -> Any:
     """JSON has no NaN or Infinity; Python's parser would accept them."""
     raise ValueError(f"{name} is not valid JSON")
+
+
+class RequestBody:
+    """The current request's body: its bytes (None above ``--max-body``) and one lazy parse."""
+
+    def __init__(self) -> None:
+        self.too_large: RequestEntityTooLarge | None = None
+        try:
+            self.raw: bytes | None = request.get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
+        except RequestEntityTooLarge as exc:
+            self.raw, self.too_large = None, exc
+
+    @property
+    def size(self) -> int:
+        """The body's length in bytes (the declared length when it was too large to read)."""
+        return len(self.raw) if self.raw is not None else request.content_length or 0
+
+    @cached_property
+    def parsed(self) -> tuple[Any, Exception | None]:
+        """(JSON value, None), or (None, the parser's error); parsed on first use only."""
+        try:
+            return json.loads(self.raw or b"", parse_constant=_reject_constant), None
+        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            return None, exc
+
+
+def request_body() -> RequestBody:
+    """The current request's body, read once and cached for the request."""
+    if "mockscim_body" not in g:
+        g.mockscim_body = RequestBody()
+    return g.mockscim_body
 
 
 def _cut_at_limit(data: bytes) -> bool:
@@ -29,22 +69,57 @@ def _cut_at_limit(data: bytes) -> bool:
 
 
 def read_json() -> Any:
-    """Parse the request body as JSON; raise 415 for other media types, 400 for bad JSON."""
+    """The request body as JSON; raise 415 for other media types, 413 above the limit, 400 for bad JSON."""
     mimetype = request.mimetype
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(
             f"Content-Type {mimetype!r} is not supported; send application/scim+json or application/json"
         )
-    data = request.get_data(cache=True)  # Size is capped by MAX_CONTENT_LENGTH (413).
+    body = request_body()
+    if body.too_large is not None:
+        raise body.too_large
+    data = body.raw or b""
     if _cut_at_limit(data):
         raise PayloadTooLarge(
             f"the request body is larger than the limit of {request.max_content_length} bytes"
         )
     if not data.strip():
         raise InvalidSyntax("the request body is empty; send a JSON object")
+    value, error = body.parsed
+    if isinstance(error, RecursionError):
+        raise InvalidSyntax("the request body nests too deeply to parse")
+    if error is not None:
+        raise InvalidSyntax(f"the request body is not valid JSON: {error}")
+    return value
+
+
+def json_object(*, optional: bool = False) -> dict[str, Any]:
+    """The request's JSON object body; an absent body is ``{}`` when ``optional``."""
+    body = request_body()
+    if optional and body.raw is not None and not body.raw.strip():
+        return {}
+    body = read_json()
+    if not isinstance(body, dict):
+        raise InvalidValue("the admin API expects a JSON object body")
+    return body
+
+
+def flag(value: Any, name: str) -> bool | None:
+    """Read a boolean from a query string or JSON body."""
+    if value is None or isinstance(value, bool):
+        return value
+    if str(value).lower() in ("true", "1", "yes"):
+        return True
+    if str(value).lower() in ("false", "0", "no"):
+        return False
+    raise InvalidValue(f"{name} must be true or false, not {value!r}")
+
+
+def integer(value: Any, name: str) -> int | None:
+    """Read an optional integer parameter."""
+    if value is None:
+        return None
     try:
-        return json.loads(data, parse_constant=_reject_constant)
-    except RecursionError:
-        raise InvalidSyntax("the request body nests too deeply to parse") from None
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidSyntax(f"the request body is not valid JSON: {exc}") from None
+        return int(value)
+    except (TypeError, ValueError):
+        raise InvalidValue(f"{name} must be an integer, not {value!r}") from None

@@ -1,7 +1,7 @@
 """Dashboard tools: export requests as a scenario, set faults, and find the library's Okta flows.
 
-Routes on the dashboard's blueprint (``dashboard.bp``; this module is imported at the end of
-``dashboard.py``), so the dashboard's access rule, action header (CSRF) and hardening apply.
+Routes on the dashboard's blueprint (``dashboard_access.bp``; ``dashboard.py`` imports this module
+before the blueprint is registered), so the dashboard's access rule, action header (CSRF) and hardening apply.
 Each tool calls the code its CLI and admin API use, so the page never disagrees with them:
 
 - export: ``mockscim.export`` (same YAML as ``GET /__admin/export`` and ``mockscim export``);
@@ -33,9 +33,10 @@ from mockscim.journal import Entry
 from mockscim.journal import Journal
 from mockscim.library import library_root
 from mockscim.server import admin_api
-from mockscim.server.dashboard import bp
-from mockscim.server.dashboard import summarize
+from mockscim.server.dashboard_access import bp
+from mockscim.server.dashboard_flows import summarize
 from mockscim.server.state import get_state
+from mockscim.server.validation import admin_body
 
 if TYPE_CHECKING:  # the runner and verify load on first use, as in the admin API: serve starts fast
     from mockscim.runner import Scenario
@@ -54,7 +55,7 @@ LIBRARY_WINDOW = 500  # newest journal entries matched by default (cost grows wi
 @bp.post("/dashboard/api/export")
 def export_entries() -> Response:
     """``{"ids": [...], "name": "...", "literal": false}``: those entries as a scenario download."""
-    ids, name, literal = _export_request(admin_api._json_body())
+    ids, name, literal = _export_request(admin_body("ExportRequest"))
     by_id = {entry["id"]: entry for entry in get_state().journal.entries()}
     missing = [entry_id for entry_id in ids if entry_id not in by_id]
     if missing:
@@ -66,22 +67,11 @@ def export_entries() -> Response:
 
 
 def _export_request(body: dict[str, Any]) -> tuple[list[int], str, bool]:
-    """Validate the export body: a non-empty list of entry ids, an optional name and literal flag."""
-    if set(body) - {"ids", "name", "literal"}:
-        raise InvalidValue('export takes {"ids": [journal ids], "name": "...", "literal": false}')
-    ids = body.get("ids")
-    if not isinstance(ids, list) or not ids or not all(_is_id(i) for i in ids):
-        raise InvalidValue("ids must be a non-empty list of journal entry ids (integers): select requests")
+    """The export body (checked against ``ExportRequest``): entry ids, a name and the literal flag."""
     name = body.get("name", DEFAULT_NAME)
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+    if not name.strip():
         raise InvalidValue("name must be a non-empty text of at most 200 characters")
-    literal = admin_api._flag(body.get("literal", False), "literal") or False
-    return sorted(set(ids)), name.strip(), literal
-
-
-def _is_id(value: Any) -> bool:
-    """A journal id: a positive integer (not a boolean)."""
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return sorted(set(body["ids"])), name.strip(), body.get("literal", False)
 
 
 def scenario_filename(name: str) -> str:

@@ -9,6 +9,8 @@ from flask import Flask
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
+from mockscim.errors import BadInput
+from mockscim.errors import InvalidValue
 from mockscim.errors import ScimError
 from mockscim.server.responses import scim_response
 
@@ -23,11 +25,16 @@ _HTTP_DETAILS = {
 
 
 def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug: bool) -> None:
-    """Turn ScimError, HTTPException and anything unexpected into SCIM Error JSON."""
+    """Turn ScimError, BadInput, HTTPException and anything unexpected into SCIM Error JSON."""
 
     @app.errorhandler(ScimError)
     def _scim(error: ScimError) -> Response:
         return scim_response(error.to_dict(), error.status, error.headers)
+
+    @app.errorhandler(BadInput)
+    def _bad_input(error: BadInput) -> Response:
+        # A fault, seed, snapshot or setting sent to the admin API: the message says what to fix.
+        return _scim(InvalidValue(str(error)))
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:

@@ -1,24 +1,30 @@
 """Carrying out injected faults and rate limits on live requests (see ``mockscim.faults``).
 
 Before the view: rate limit, then delays, error statuses and closed connections.
-After the view: malformed or trickled bodies. Every fault is marked in the journal entry.
+After the view: malformed bodies; trickled bodies are paced by ``middleware.BodyTrickler``.
+All of it works with or without the journal, which marks each applied fault in its entry.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
+from flask import Flask
 from flask import Response
 from flask import g
 from flask import request
 
+from mockscim.config import Settings
 from mockscim.errors import ScimError
 from mockscim.faults import Fault
 from mockscim.faults import FaultError
+from mockscim.server.inspection import inspection
+from mockscim.server.inspection import is_scim
 from mockscim.server.middleware import CLOSE_KEY
+from mockscim.server.middleware import TRICKLE_KEY
 from mockscim.server.state import AppState
+from mockscim.server.state import get_state
 
 _DEFAULT_DETAILS = {
     429: "too many requests (injected by mockscim)",
@@ -26,7 +32,20 @@ _DEFAULT_DETAILS = {
 }
 
 
-def before_view(state: AppState, operation: str, scim_path: str) -> Response | None:
+def init_app(app: Flask, settings: Settings) -> None:
+    """Apply the rate limit and faults to SCIM requests, before and after the view."""
+
+    @app.before_request
+    def _before_view() -> Response | None:
+        return before_view(get_state()) if is_scim(settings) else None
+
+    @app.after_request
+    def _after_view(response: Response) -> Response:
+        after_view(response)
+        return response
+
+
+def before_view(state: AppState) -> Response | None:
     """Apply the rate limit and any matching fault; return a response to short-circuit the view."""
     limiter = state.limiter
     if limiter is not None and (wait := limiter.acquire()) is not None:
@@ -34,6 +53,9 @@ def before_view(state: AppState, operation: str, scim_path: str) -> Response | N
         raise ScimError(
             f"rate limit exceeded; retry after {wait} s", status=429, headers={"Retry-After": str(wait)}
         )
+    if not state.faults.list():
+        return None  # nothing to match: the request need not be classified
+    operation, scim_path = inspection().classification.operation, inspection().envelope["path"]
     fault = state.faults.pick(request.method, scim_path, operation, state.name)
     if fault is None:
         return None
@@ -47,7 +69,9 @@ def _perform(state: AppState, fault: Fault) -> Response | None:
     if action.kind == "delay":
         time.sleep(state.faults.delay_seconds(action))
     elif action.kind == "timeout":
-        time.sleep(action.timeout_s + 1)  # past the client's timeout (Okta's is 60 s, wire ref §2.5)
+        time.sleep(
+            action.timeout_s + 1
+        )  # past the client's timeout (Okta's is 60 s, docs/okta-reference.md §2.5)
     elif action.kind == "status":
         raise _status_error(action.status, action.detail, action.scim_type, action.retry_after)
     elif action.kind == "close":
@@ -67,29 +91,16 @@ def _status_error(
     return ScimError(text, status=status, scim_type=scim_type, headers=headers)
 
 
-def corrupt(response: Response) -> None:
-    """A ``malformed`` fault: cut the body mid-document so it is not valid JSON."""
+def after_view(response: Response) -> None:
+    """The part of a fault that changes the response: cut it (``malformed``) or pace it (``trickle``)."""
     action = g.get("mockscim_after")
-    if action is not None and action.kind == "malformed" and not response.is_streamed:
-        body = response.get_data()
+    if action is None or response.is_streamed:
+        return
+    if action.kind == "malformed":
+        body = response.get_data()  # cut mid-document, so it is not valid JSON
         response.set_data(body[: max(1, len(body) // 2)])
-
-
-def slow_down(response: Response) -> None:
-    """A ``trickle`` fault: stream the body a few bytes at a time (after it was journaled)."""
-    action = g.get("mockscim_after")
-    if action is not None and action.kind == "trickle" and not response.is_streamed:
-        body = response.get_data()
-        response.response = _trickle(body, action.trickle_bps)
-        response.headers["Content-Length"] = str(len(body))
-
-
-def _trickle(body: bytes, per_second: int) -> Iterator[bytes]:
-    """Yield the body a few bytes at a time, ``per_second`` bytes each second."""
-    step = max(1, per_second // 10)
-    for start in range(0, len(body), step):
-        yield body[start : start + step]
-        time.sleep(step / per_second)
+    elif action.kind == "trickle":
+        request.environ[TRICKLE_KEY] = action.trickle_bps  # paced as it is sent, after the journal
 
 
 def fault_mark() -> dict[str, Any] | None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import socket
+import time
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
 from typing import Any
 
 _SLASHES = re.compile(r"/{2,}")
@@ -14,7 +16,7 @@ RAW_PATH_KEY = "mockscim.raw_path"
 
 class PathNormalizer:
     """Collapse ``//`` in the path: Okta joins a base URL that ends in '/' as ``//Users``
-    (wire reference §2.1, UNCONFIRMED), and a redirect would lose PUT/PATCH bodies.
+    (docs/okta-reference.md §2.1, UNCONFIRMED), and a redirect would lose PUT/PATCH bodies.
     The original path is kept in the environ so the journal can flag it."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
@@ -78,3 +80,36 @@ class ConnectionCloser:
         except OSError:
             pass  # the client may already be gone
         return []
+
+
+TRICKLE_KEY = "mockscim.trickle_bps"
+
+
+class BodyTrickler:
+    """Send the body a few bytes at a time when a ``trickle`` fault asks for it.
+
+    Pacing happens here, as the server writes, so every after-request hook (the journal
+    included) sees the whole body; ``Content-Length`` stays that of the whole body.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """Run the app; pace its body if the request was flagged."""
+        result = self.app(environ, start_response)
+        per_second = environ.get(TRICKLE_KEY)
+        return _paced(result, per_second) if per_second else result
+
+
+def _paced(result: Iterable[bytes], per_second: int) -> Iterator[bytes]:
+    """Yield ``result`` in slices of a tenth of ``per_second`` bytes, one slice per tenth of a second."""
+    step = max(1, per_second // 10)
+    try:
+        for chunk in result:
+            for start in range(0, len(chunk), step):
+                yield chunk[start : start + step]
+                time.sleep(min(step, len(chunk) - start) / per_second)
+    finally:
+        if hasattr(result, "close"):
+            result.close()

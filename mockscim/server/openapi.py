@@ -19,7 +19,7 @@ from flask import jsonify
 
 from mockscim import schemas
 from mockscim.constants import DEFAULT_BASE_PATH
-from mockscim.server.auth import check_admin
+from mockscim.server.auth import require_admin
 from mockscim.server.state import get_state
 
 bp = Blueprint("openapi", __name__)
@@ -75,8 +75,7 @@ def load_document(base_path: str = DEFAULT_BASE_PATH) -> dict[str, Any]:
 @bp.before_request
 def _authenticate() -> None:
     """The document is part of the admin API, behind the same credentials."""
-    state = get_state()
-    check_admin(state.credentials, state.settings.profile, state.settings.admin_token)
+    require_admin()
 
 
 @bp.get("/openapi.json")

@@ -6,11 +6,16 @@ import json
 from typing import Any
 
 from flask import Response
+from flask import g
+from flask import has_request_context
 from flask import request
 from werkzeug.sansio.utils import get_host
 
 from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.server.state import get_state
+
+# The body a view rendered and its bytes, so the journal records it without parsing it back.
+RENDERED = "mockscim_rendered"
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -20,6 +25,8 @@ def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     response = Response(payload, status=status, content_type=SCIM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    if has_request_context():
+        setattr(g, RENDERED, (body, payload))
     return response
 
 

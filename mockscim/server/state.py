@@ -26,6 +26,7 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
+from mockscim.server.turnstile import Turnstile
 from mockscim.store import InMemoryStore
 
 DEFAULT_TENANT = "default"
@@ -45,6 +46,7 @@ class AppState:
     auth: AuthConfig | None = None
     faults: FaultSet = field(default_factory=FaultSet)
     limiter: RateLimiter | None = None
+    order: Turnstile = field(default_factory=Turnstile)  # journal appends in store order
 
     @property
     def credentials(self) -> AuthConfig:
@@ -125,3 +127,8 @@ def get_state() -> AppState:
     if "mockscim_state" not in g:
         g.mockscim_state = tenants().resolve(request.environ.get(TENANT_KEY))
     return g.mockscim_state
+
+
+def resolved_state() -> AppState | None:
+    """The current request's tenant if a hook already resolved it; never creates a tenant."""
+    return g.get("mockscim_state")

@@ -1,0 +1,129 @@
+"""What a SCIM request is, decided once before the view: envelope, Okta operation, findings.
+
+The journal records it, strict mode refuses on it, faults match on it. It is computed while
+the stored resource is still as it was, so a PUT that flips ``active`` is recognised as a
+deactivation (docs/okta-reference.md §7.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from dataclasses import field
+from typing import Any
+
+from flask import Flask
+from flask import g
+from flask import request
+
+from mockscim.config import Settings
+from mockscim.constants import ADMIN_PREFIX
+from mockscim.errors import InvalidValue
+from mockscim.errors import NotFound
+from mockscim.inspect.classify import Classification
+from mockscim.inspect.classify import classify
+from mockscim.inspect.classify import route_of
+from mockscim.inspect.envelope import first_values
+from mockscim.inspect.envelope import make_envelope
+from mockscim.inspect.findings import Finding
+from mockscim.inspect.findings import inspect
+from mockscim.inspect.findings import path_warnings
+from mockscim.inspect.masking import mask_text
+from mockscim.server.bodies import request_body
+from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.state import get_state
+
+
+def is_scim(settings: Settings) -> bool:
+    """True for requests under the SCIM base path (never the admin API)."""
+    path = request.path
+    if path.startswith(ADMIN_PREFIX + "/") or path == ADMIN_PREFIX:
+        return False
+    base = settings.base_path
+    return not base or path == base or path.startswith(base + "/")
+
+
+@dataclass
+class Inspection:
+    """One request as the journal sees it; the findings are validated on first use only."""
+
+    envelope: dict[str, Any]
+    classification: Classification
+    body_problem: str | None
+    raw_path: str | None
+    base_path: str
+    _findings: list[Finding] | None = field(default=None, repr=False)
+
+    def findings(self) -> list[Finding]:
+        """JSON Schema findings plus path warnings (computed once; off the request path unless
+        strict mode needs them before the view)."""
+        if self._findings is None:
+            found = inspect(self.envelope, self.classification, body_problem=self.body_problem)
+            scim_path = self.envelope["path"]
+            self._findings = found + path_warnings(self.raw_path, scim_path, self.base_path)
+        return self._findings
+
+
+def recorded_body(limit: int) -> tuple[Any, str | None]:
+    """The request body as the journal keeps it, and why it is not JSON (None when it is).
+
+    Above ``limit`` only the size is kept; text that is not JSON is kept with passwords masked.
+    """
+    body = request_body()
+    if body.raw is None or body.size > limit:
+        return {"_truncated": True, "size": body.size}, None
+    if not body.raw:
+        return None, None
+    value, error = body.parsed
+    if error is None:
+        return value, None
+    return mask_text(body.raw.decode("utf-8", errors="replace")), f"not valid JSON: {error}"[:200]
+
+
+def _prior(rtype: str | None, rid: str | None) -> dict[str, Any] | None:
+    """The stored resource before a PUT/PATCH, so a flip of ``active`` can be recognised."""
+    if rid is None or rtype is None or request.method not in ("PUT", "PATCH"):
+        return None
+    try:
+        return get_state().store.get(rtype, rid)
+    except NotFound:
+        return None
+
+
+def inspection() -> Inspection:
+    """Envelope and classification of the current SCIM request, computed once per request."""
+    if "mockscim_inspection" in g:
+        return g.mockscim_inspection
+    settings = get_state().settings
+    base = settings.base_path
+    scim_path = request.path[len(base) :] if base else request.path
+    body, problem = recorded_body(settings.journal_body_limit)
+    query = first_values(list(request.args.items(multi=True)))
+    envelope = make_envelope(request.method, scim_path, query, dict(request.headers), body)
+    _, rtype, rid = route_of(scim_path)
+    classification = classify(envelope, _prior(rtype, rid))
+    raw_path = request.environ.get(RAW_PATH_KEY)
+    g.mockscim_inspection = Inspection(envelope, classification, problem, raw_path, base)
+    return g.mockscim_inspection
+
+
+def refuse_if_strict(findings: list[Finding]) -> None:
+    """Strict mode: a request that breaks SCIM is refused, naming the rule it breaks."""
+    errors = [f for f in findings if f.severity == "error"]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InvalidValue(
+            f"strict mode: the request breaks {first.rule} at {first.pointer or '/'}: {first.message}{more}"
+        )
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """``--strict``: validate SCIM requests before the view and refuse those that break SCIM."""
+    if not settings.strict:
+        return
+
+    @app.before_request
+    def _strict() -> None:
+        # Validation cannot wait here: it decides whether the request is served.
+        if is_scim(settings):
+            refuse_if_strict(inspection().findings())
