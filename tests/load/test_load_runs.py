@@ -87,8 +87,9 @@ def test_rate_limits_and_503s_are_retried_and_nothing_is_lost(limited_mock: str,
     assert result.returncode == 0, result.stdout + result.stderr
     data = report(json_path)
     assert data["statuses"]["all"]["429"] > 0 and data["statuses"]["all"]["503"] > 0
-    assert data["retries"]["by_status"]["429"] == data["statuses"]["all"]["429"]
-    assert data["retries"]["by_status"]["503"] >= data["statuses"]["all"]["503"] - 1
+    for status in ("429", "503"):  # every such answer was retried, or ended a flow that ran out of attempts
+        gave_up = sum(n for why, n in data["flows"]["failures"].items() if why.endswith(f"answered {status}"))
+        assert data["retries"]["by_status"][status] + gave_up == data["statuses"]["all"][status]
     assert data["retries"]["waits_capped"] and "capped by --retry-wait-cap 1.0 s" in result.stdout
     assert data["reconciliation"]["differences"] == [] and data["verdict"]["passed"]
     shared = [g for g in data["reconciliation"]["intended"]["groups"] if " shared " in g["displayName"]]
