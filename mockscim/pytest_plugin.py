@@ -40,6 +40,7 @@ ENV_BASE_URL = "MOCKSCIM_BASE_URL"
 ENV_AUTH = "MOCKSCIM_AUTH"
 ENV_ADMIN_URL = "MOCKSCIM_ADMIN_URL"
 ENV_TENANTS = "MOCKSCIM_TENANTS"
+HTML_REPORT = "mockscim-html-report"  # the plugin name of mockscim.pytest_report.HtmlReport
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockscim-timeout", type=float, default=60.0, help="Per-request timeout in seconds (default 60)."
     )
     group.addoption(
+        "--mockscim-html-report",
+        metavar="FILE",
+        help="Write the HTML report (Okta readiness, summary, every step) of the scenarios run here.",
+    )
+    group.addoption(
+        "--mockscim-profile",
+        metavar="NAME",
+        default="all",
+        help="Okta app profile for the HTML report's readiness verdict: all (default) or invicti.",
+    )
+    group.addoption(
         "--mockscim-tenants",
         action="store_true",
         help="With --mockscim-base-url pointing at a mockscim server: give each test its own tenant "
@@ -177,6 +189,23 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants)
     except RunnerError as exc:
         raise pytest.UsageError(f"mockscim: {exc}") from None
+    html = config.getoption("mockscim_html_report")
+    if html:
+        _register_html_report(config, Path(html), base_url)
+
+
+def _register_html_report(config: pytest.Config, path: Path, base_url: str | None) -> None:
+    """Register the HTML report collector (``mockscim.pytest_report``); a bad profile is a usage error."""
+    from mockscim.pytest_report import HtmlReport
+    from mockscim.runner.verdict import Readiness
+    from mockscim.runner.verdict import UnknownProfile
+
+    try:
+        readiness = Readiness.choose(config.getoption("mockscim_profile"))
+    except UnknownProfile as exc:
+        raise pytest.UsageError(f"mockscim: --mockscim-profile: {exc}") from None
+    target = {"base_url": base_url or "embedded mockscim", "label": "live server" if base_url else ""}
+    config.pluginmanager.register(HtmlReport(path, readiness, target), HTML_REPORT)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -221,6 +250,9 @@ class ScenarioItem(pytest.Item):
             result = run_scenario(self.scenario, target)
         finally:
             state.release(target, tenant)
+        html = self.config.pluginmanager.get_plugin(HTML_REPORT)
+        if html is not None:
+            html.keep(self, result, target)
         if result.skip_reason is not None:
             pytest.skip(f"{self.scenario.name}: {result.skip_reason}")
         if result.failed:

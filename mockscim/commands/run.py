@@ -26,7 +26,13 @@ from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
 from mockscim.runner import select
 from mockscim.runner.client import CredentialsError
+from mockscim.runner.html_report import html_report
+from mockscim.runner.html_report import write_html
+from mockscim.runner.readiness import PROFILES
 from mockscim.runner.report import summary
+from mockscim.runner.verdict import Readiness
+from mockscim.runner.verdict import UnknownProfile
+from mockscim.runner.verdict import text as verdict_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
@@ -127,14 +133,25 @@ def _run_all(
 
 
 def _write_reports(
-    results: list[ScenarioResult], target: Target, duration_ms: float, junit: Path | None, report: Path | None
-) -> None:
-    """Write --junit-xml and --json files."""
+    results: list[ScenarioResult],
+    target: Target,
+    duration_ms: float,
+    junit: Path | None,
+    report: Path | None,
+    html: Path | None = None,
+    readiness: Readiness | None = None,
+) -> dict | None:
+    """Write --junit-xml, --json and --html-report files; return the Okta readiness verdict."""
     if junit:
         junit.write_bytes(junit_xml(results, duration_ms))
+    document = json_report(results, target, duration_ms)
+    verdict = readiness.judge(document["scenarios"]) if readiness else None
     if report:
-        document = json_report(results, target, duration_ms)
+        document["readiness"] = verdict
         report.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if html:
+        write_html(html, html_report(results, target, duration_ms, verdict))
+    return verdict
 
 
 def _target(
@@ -189,6 +206,20 @@ def _target(
 @click.option(
     "--json", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report here."
 )
+@click.option(
+    "--html-report",
+    "html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report here: Okta readiness, summary, every step.",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    default="all",
+    show_default=True,
+    metavar="NAME",
+    help=f"Okta app profile for the readiness verdict: {', '.join(sorted(PROFILES))}.",
+)
 def run(
     paths: tuple[Path, ...],
     base_url: str | None,
@@ -200,8 +231,14 @@ def run(
     timeout: float,
     junit: Path | None,
     report: Path | None,
+    html: Path | None,
+    profile_name: str,
 ) -> None:
     """Run scenario files or folders (default: the built-in library) as Okta's SCIM client."""
+    try:
+        readiness = Readiness.choose(profile_name, dialect)
+    except UnknownProfile as exc:
+        raise click.UsageError(str(exc)) from None
     scenarios = _load(paths, keyword, dialect)
     target, embedded = _target(base_url, auth_spec, timeout, admin_url)
     target = target or embedded.target(timeout)  # type: ignore[union-attr]
@@ -216,6 +253,7 @@ def run(
         if embedded:
             embedded.stop()
     duration_ms = (time.perf_counter() - started) * 1000
-    _write_reports(results, target, duration_ms, junit, report)
+    verdict = _write_reports(results, target, duration_ms, junit, report, html, readiness)
     click.echo(summary(results, duration_ms, target.base_url))
+    click.echo(verdict_text(verdict))
     raise click.exceptions.Exit(EXIT_FAILED if any(r.failed for r in results) else EXIT_OK)
