@@ -189,10 +189,14 @@ def run_driver(config: dict[str, Any]) -> int:
     runner.start(config["users"], config["spawn_rate"])
     stopped_by = _watch(env, runner, aggregate, config, started, distributed)
     duration = time.monotonic() - started
-    runner.stop()
     if distributed:
+        # Locust's own quit message: each worker stops its users gracefully, sends its last
+        # report and our final message, and exits. (After a plain stop, Locust forgets the
+        # workers until they report ready again, so a later quit would not reach them.)
+        runner.send_message("quit")
         _await_finals(aggregate, workers)
     else:
+        runner.stop()
         aggregate.take("local", _payload(env.mockscim))
     result = _result(env, aggregate, config, duration, stopped_by, workers)
     runner.quit()

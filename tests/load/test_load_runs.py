@@ -139,9 +139,15 @@ def test_a_distributed_run_sums_both_workers(tmp_path: Path):
         subprocess.Popen([*MOCKSCIM, "load", "--worker", "--master-host", "127.0.0.1", "--master-port", port])
         for _ in range(2)
     ]
-    out, err = master.communicate(timeout=180)
-    assert [w.wait(timeout=60) for w in workers] == [0, 0]
-    assert master.returncode == 0, out + err
+    try:
+        out, err = master.communicate(timeout=180)
+        assert master.returncode == 0, out + err
+        assert [w.wait(timeout=30) for w in workers] == [0, 0]  # the master's quit reached both
+    finally:
+        for process in [master, *workers]:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     data = report(json_path)
     per_worker = data["run"]["workers"]
     assert len(per_worker) == 2 and all(n > 0 for n in per_worker.values())
