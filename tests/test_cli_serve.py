@@ -122,7 +122,7 @@ def test_bad_seed_entry_names_the_entry(tmp_path: Path):
     seed.write_text("users:\n  - {userName: a}\n  - {active: true}\n")
     result = subprocess.run([*SERVE, "--seed", str(seed)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert f"{seed}: users[1]: userName is required" in result.stderr
+    assert f"{seed}: $.users[1]: userName is required" in result.stderr
 
 
 def test_port_in_use_is_reported(stop):

@@ -172,7 +172,11 @@ def _diff_exact_list(expected: list, actual: list, where: str) -> list[Failure]:
 
 
 def _diff_subset_list(expected: list, actual: list, where: str) -> list[Failure]:
-    """Each expected item matches a different actual item, in any order."""
+    """Each expected item matches a different actual item, in any order; an expected ``[]``
+    matches only ``[]`` (verify's matcher uses the same rule: mockscim/verify/templates.py)."""
+    if not expected and actual:
+        message = f"{where or '(body)'}: expected an empty array, got {len(actual)} items: {short(actual)}"
+        return [Failure("json", message, where)]
     unused = list(range(len(actual)))
     failures = []
     for item in expected:

@@ -33,10 +33,10 @@ from mockscim.server.state import get_state
 bp = Blueprint("scim", __name__)
 
 
-def _if_match() -> int | None:
-    """The version an If-Match header demands (None for absent or ``*``); bad values never match."""
+def _if_match() -> frozenset[int] | None:
+    """The versions an If-Match header accepts (None for absent or ``*``); bad values match none."""
     wanted = parse_etag(request.headers.get("If-Match"))
-    return None if wanted in (None, "*") else wanted  # type: ignore[return-value]
+    return wanted if isinstance(wanted, frozenset) else None
 
 
 def _one(rtype: ResourceType, record: dict[str, Any], status: int = 200) -> Response:
@@ -91,7 +91,7 @@ def get_resource(rtype: str, rid: str) -> Response:
     """GET /Users/{id}: 200, or 304 when If-None-Match names the current version."""
     rt, record = RESOURCE_TYPES[rtype], get_state().store.get(rtype, rid)
     wanted = parse_etag(request.headers.get("If-None-Match"))
-    if wanted == "*" or wanted == record["meta"]["version"]:
+    if wanted == "*" or (isinstance(wanted, frozenset) and record["meta"]["version"] in wanted):
         return Response(status=304, headers={"ETag": etag(record["meta"]["version"])})
     return _one(rt, record)
 

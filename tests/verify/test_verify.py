@@ -258,3 +258,42 @@ def test_a_flow_okta_never_sends_is_not_verifiable(app):
     )
     assert not result.verifiable and not result.passed
     assert "not verifiable" in flow_report(result)
+
+
+# The runner's subset list matching and verify's agree: an expected [] matches only [] (so a
+# replay that expects an emptied group is not satisfied by a group that kept members), and a
+# non-empty expected list is a subset in any order.
+LIST_RULE = [
+    ([], [], True),
+    ([], [{"value": "u1"}], False),
+    ([{"value": "u1"}], [], False),
+    ([{"value": "u1"}], [{"value": "u2", "display": "b"}, {"value": "u1", "display": "a"}], True),
+    ([{"value": "u1"}, {"value": "u1"}], [{"value": "u1"}], False),  # each item a different one
+    ({"members": []}, {"members": [], "id": "g1"}, True),
+    ({"members": []}, {"members": [{"value": "u1"}], "id": "g1"}, False),
+    ({"Resources": [{"id": "x"}]}, {"Resources": [{"id": "x", "userName": "a"}]}, True),
+]
+
+
+@pytest.mark.parametrize(("expected", "actual", "matches"), LIST_RULE)
+def test_runner_and_verify_apply_the_same_list_rule(expected, actual, matches):
+    from mockscim.runner.matchers import diff
+    from mockscim.verify.templates import match_value
+
+    assert (not diff(expected, actual)) is matches
+    assert (not match_value(expected, actual, {})) is matches
+    assert (not match_value(expected, actual, {}, explain=False)) is matches
+
+
+def test_admin_verify_takes_the_journal_window(scim, server):
+    lookup(scim)
+    user = create(scim)
+    scim.put(f"/Users/{user['id']}", scim.get(f"/Users/{user['id']}").json())
+    admin = server.url + "/__admin/verify"
+    flow = str(DATA / "assign-and-update.yaml")
+    whole = scim.session.post(admin, json={"flows": [flow]}, timeout=10).json()
+    assert whole["passed"] is True and whole["entries"] == 4
+    late = scim.session.post(admin, json={"flows": [flow], "since": 2}, timeout=10).json()
+    assert late["passed"] is False and late["entries"] == 3
+    assert late["flows"][0]["steps"][0]["matched"] is None  # the lookup (#1) is outside the window
+    assert scim.session.post(admin, json={"flows": [flow], "since": True}, timeout=10).status_code == 400
