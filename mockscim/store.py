@@ -124,7 +124,7 @@ class InMemoryStore:
     def exists(self, rtype: str, rid: str) -> bool:
         """Whether a resource with this id is stored (cheap: nothing is copied)."""
         with self._lock:
-            return rid in self._data[rtype]
+            return rid in self._state.records[rtype]
 
     def query(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
         """Return (totalResults, the requested page) for a search.
