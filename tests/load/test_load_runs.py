@@ -96,7 +96,14 @@ def test_rate_limits_and_503s_are_retried_and_nothing_is_lost(limited_mock: str,
     assert shared and all(g["members"] for g in shared)  # members were really added, none lost
     # The report's intended state is a final_state block: the runner's own check agrees.
     with RetryingClient(limited_mock, Credentials.parse(AUTH), RetryPolicy(wait_cap=1)) as client:
-        assert check_final_state(client, parse_final_state(data["reconciliation"]["intended"])) == []
+        again = check_final_state(client, parse_final_state(data["reconciliation"]["intended"]))
+    # Only facts the report left unchecked (a change still in flight when the run stopped) may differ.
+    unchecked = " ".join(data["reconciliation"]["unchecked"])
+    assert [
+        str(d)
+        for d in again
+        if d.message.split()[-1] not in unchecked and d.message.split()[1] not in unchecked
+    ] == []
     page = html_path.read_text(encoding="utf-8")
     assert "<svg" in page and "PASS: the target held and reconciled" in page
     assert not re.search(r"<script|<link|src=|https?://(?!127\.0\.0\.1)", page)  # self-contained
