@@ -49,5 +49,16 @@ bench-quick: $(BIN)/.installed-bench  ## the same figures, smaller (under a minu
 	sh benchmarks/install-tools.sh
 	$(BIN)/python -m benchmarks.run --quick $(ARGS)
 
+.PHONY: load-reference
+
+$(BIN)/.installed-load: $(BIN)/.installed
+	$(BIN)/pip install --quiet -e '.[load]'
+	touch $@
+
+load-reference: $(BIN)/.installed-load  ## the reference load run of docs/performance.md (about 80 s)
+	mkdir -p benchmarks/results
+	$(BIN)/mockscim load --profile balanced --users 10 --duration 60s \
+	  --json-report benchmarks/results/load-reference.json --html-report benchmarks/results/load-reference.html $(ARGS)
+
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
