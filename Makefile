@@ -3,17 +3,20 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 ARGS ?=
+# -qq: pip prints errors only, so the first `make run` ends with the banner (warnings from a
+# machine's pip configuration or from setuptools' editable mode are noise here).
+PIP := $(BIN)/pip install -qq
 
 .PHONY: run test lint fmt clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(PIP) --upgrade pip
+	$(PIP) -e .
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) -e '.[test]'
 	touch $@
 
 run: $(BIN)/.installed  ## start the mock SCIM server on 127.0.0.1:8080
@@ -35,10 +38,10 @@ fmt: $(BIN)/.installed-test
 .PHONY: bench bench-quick
 
 $(BIN)/.installed-bench: $(BIN)/.installed
-	$(BIN)/pip install --quiet -e '.[bench]'
+	$(PIP) -e '.[bench]'
 	touch $@
 
-bench: $(BIN)/.installed-bench  ## benchmarks (about 8 minutes): tables on stdout, JSON in benchmarks/results/
+bench: $(BIN)/.installed-bench  ## benchmarks (about 7 minutes: 380 s measured, docs/performance.md): tables on stdout, JSON in benchmarks/results/
 	sh benchmarks/install-tools.sh
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
