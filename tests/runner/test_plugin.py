@@ -104,7 +104,7 @@ def test_unreachable_target_fails_with_a_hint(pytester, closed_port):
 
 FIXTURE_TESTS = """
 def test_create(scim_client, mockscim_server):
-    # Each test has a tenant of its own on the session's server (issue: tenants).
+    # Each test has a tenant of its own on the session's server.
     assert mockscim_server.base_url == f"{mockscim_server.url}/t/{mockscim_server.tenant}/scim/v2"
     assert len(mockscim_server.auth) == 2
     response = scim_client.post("/Users", {"userName": "a@example.com"})
