@@ -1,7 +1,7 @@
 """Masking secrets before anything is recorded: Authorization values and passwords.
 
 Secrets are never stored, so they cannot leak through the journal, exports, logs or the
-dashboard (issue: request journal; wire reference §2.3 for the header forms).
+dashboard (docs/okta-reference.md §2.3 for the header forms).
 """
 
 from __future__ import annotations
