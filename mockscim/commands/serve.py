@@ -160,6 +160,10 @@ def serve(**values: Any) -> None:
     Every option can also be set in the environment as MOCKSCIM_<OPTION>, e.g.
     MOCKSCIM_AUTH=basic:okta:secret or MOCKSCIM_MAX_BODY=2097152; an option given on the
     command line wins.
+
+    Connections are kept alive; a request must arrive whole within --request-timeout, a silent
+    connection is closed after --idle-timeout, and Ctrl+C or SIGTERM gives requests in flight
+    5 seconds to finish (docs/hardening.md, "Connections").
     """
     from mockscim.server.serving import build_server
 
