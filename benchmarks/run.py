@@ -19,6 +19,7 @@ from benchmarks import figures
 from benchmarks import hotpaths
 from benchmarks import load
 from benchmarks import report
+from benchmarks import verify_scale
 from benchmarks.hotpaths import CEILING
 from benchmarks.hotpaths import Plan
 from benchmarks.paths import HOT_PATHS
@@ -30,6 +31,8 @@ FULL = {
     "cold": 5,
     "runner": (4, ""),
     "journal_repeat": 300,
+    "verify_repeat": 3,
+    "patch_repeat": 5,
 }
 # Quick: one round of 1 s runs, 100 and 10k users, no small-group PATCH, no in-process journal breakdown,
 # and the runner's first pass against one bare pass. Indicative only: 1 s runs on a busy machine are noisy.
@@ -39,6 +42,8 @@ QUICK = {
     "cold": 3,
     "runner": (0, ""),  # first runner pass against one bare pass
     "journal_repeat": 0,
+    "verify_repeat": 1,
+    "patch_repeat": 3,
 }
 
 
@@ -84,12 +89,23 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     cold = coldstart.measure(config["cold"])
     say("runner overhead ...")
     runner = run_module("benchmarks.runner_overhead", *config["runner"])
+    say("large membership PATCHes ...")
+    patch = run_module("benchmarks.patch_cost", "--repeat", config["patch_repeat"])
     say("hot paths (servers seeding) ...")
     matrix = hotpaths.run_matrix(config["plan"], progress=say)
     inprocess = (
         run_module("benchmarks.journal_cost", config["journal_repeat"]) if config["journal_repeat"] else None
     )
-    return {"cold_start": cold, "runner_overhead": runner, "matrix": matrix, "journal_inprocess": inprocess}
+    say("verify at 10,000 journal entries ...")
+    verify = run_module("benchmarks.verify_scale", config["verify_repeat"])
+    return {
+        "cold_start": cold,
+        "runner_overhead": runner,
+        "patch_cost": patch,
+        "matrix": matrix,
+        "journal_inprocess": inprocess,
+        "verify_scale": verify,
+    }
 
 
 def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
@@ -107,6 +123,8 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "cold_start": raw["cold_start"],
         "runner_overhead": raw["runner_overhead"],
         "journal_inprocess": raw["journal_inprocess"],
+        "verify_scale": raw["verify_scale"],
+        "patch_cost": raw["patch_cost"],
         "errors": sum(r["errors"] for r in runs),
         "load_tool": runs[0]["tool"] if runs else "",
     }
@@ -122,6 +140,15 @@ def print_tables(summary: dict[str, Any], plan: Plan) -> None:
             "\n## Journal cost in process (median µs per request)\n\n"
             + report.inprocess_table(summary["journal_inprocess"])
         )
+    print("\n## Verify at scale\n\n" + verify_scale.table(summary["verify_scale"]))
+    patch = summary["patch_cost"]
+    print(
+        f"\n## Large membership PATCH ({patch['members']} members, median ms of {patch['repeat']})\n\n"
+        "| PATCH | ms |\n|---|---|\n"
+        f"| remove members[value pr] (all) | {patch['remove_all_ms']} |\n"
+        f"| 999 removals + 1 add (1,000 operations) | {patch['removals_1000_ms']} |\n"
+        f"| 1,000 adds of one member | {patch['adds_1000_ms']} |"
+    )
     print("\n## Targets\n\n" + report.targets_table(summary["targets"]))
     if summary["errors"]:
         print(
@@ -141,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     facts = report.machine_facts()
     raw = measure(config)
     summary = summarize(raw, config["plan"])
-    summary["targets"] = report.targets(summary)
+    summary["targets"] = report.targets(summary) + verify_scale.targets(summary["verify_scale"])
     facts.update(loadavg_end=os.getloadavg(), wall_s=round(time.perf_counter() - started, 1))
     plan = config["plan"]
     document = {"facts": facts, "config": {"quick": args.quick, **vars(plan)}, "summary": summary, "raw": raw}

@@ -56,6 +56,7 @@ class Option:
     document: bool = False  # the value names a YAML file; ``parse(document, path)`` reads it
     folder: bool = False  # a Path that names a directory, not a file
     minimum: int | None = None
+    multiple: bool = False  # repeatable: the setting is the tuple of every value given
     text_default: str | None = None  # the default as typed, when the setting's is not text
     when_absent: Callable[[], Any] | None = None  # the command line's default, if not the field's
     show_default: bool = False
@@ -297,6 +298,16 @@ class Settings:
         choices=("batch", "request"),
         show_default=True,
         help="request: written before each successful write is answered; batch: at most once a second.",
+    )
+    # Custom extension schema files: create_app reads them once (mockscim.schema_extensions), as
+    # the User resource type must know its extensions before the first request.
+    schema_extensions: tuple[Path, ...] = setting(
+        (),
+        flag="--schema-extension",
+        **_PATH,
+        multiple=True,
+        help="YAML/JSON file declaring a custom User extension schema, like a /Schemas entry "
+        "(repeatable; docs/custom-attributes.md).",
     )
     debug: bool = setting(False, flag="--debug", kind="flag", help="Include exception text in 500 responses.")
     quiet: bool = setting(False, flag="--quiet", short="-q", kind="flag", help="Do not log each request.")

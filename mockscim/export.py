@@ -27,11 +27,11 @@ from typing import Any
 import yaml
 
 from mockscim.inspect.classify import route_of
-from mockscim.inspect.flows import OPERATION_INFO
 from mockscim.inspect.masking import MASK
+from mockscim.inspect.operations import export_schema
+from mockscim.inspect.operations import operation as operation_row
 
 Entry = dict[str, Any]
-SCHEMA_OF = {"User": "scim/User", "Group": "scim/Group"}
 _USER_FIELDS = ("userName", "active", "externalId")
 _GROUP_FIELDS = ("displayName",)
 
@@ -132,8 +132,9 @@ def _expectations(entry: Entry, names: _Names) -> dict[str, Any]:
             expect["json"] = {"totalResults": body.get("totalResults")}
         return expect
     rtype = (entry.get("resource") or {}).get("type")
-    if rtype in SCHEMA_OF and "id" in body:
-        expect["schema"] = SCHEMA_OF[rtype]
+    schema = export_schema(entry.get("operation"), rtype)  # the operation table (inspect/operations.py)
+    if schema is not None and rtype in ("User", "Group") and "id" in body:
+        expect["schema"] = schema
         fields = _USER_FIELDS if rtype == "User" else _GROUP_FIELDS
         subset = {k: body[k] for k in ("id", *fields) if k in body}
         if rtype == "Group":
@@ -184,8 +185,7 @@ def _replace_base(value: Any, base: str) -> Any:
 
 def _step(entry: Entry, names: _Names, created: dict[int, str], base_url: str | None) -> dict[str, Any]:
     """One scenario step for one journal entry."""
-    operation = entry.get("operation") or "unknown"
-    label = OPERATION_INFO.get(operation, OPERATION_INFO["unknown"]).label
+    label = operation_row(entry.get("operation")).label
     request = entry["request"]
     path, query = _path_and_query(entry, names)
     saved = created.get(entry["id"])

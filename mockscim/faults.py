@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -79,11 +80,45 @@ class Fault:
         return {"id": self.id, **self.spec, "hits": self.hits, "remaining": remaining}
 
 
-def _number(value: Any, where: str) -> float:
-    """A non-negative number, or FaultError."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise FaultError(f"{where} must be a non-negative number, not {value!r}")
+# Bounds (docs/faults.md): a fault is test data, often sent over a tunnel, and every number in
+# it ends up in time.sleep, a header or a JSON body, so each is finite and within reason.
+MAX_DELAY_MS = 600_000  # ten minutes
+MAX_TIMEOUT_S = 600.0
+MAX_TRICKLE_BPS = 1_000_000_000
+MAX_TIMES = 1_000_000_000
+MAX_RETRY_AFTER_S = 2_147_483_647
+_HEADER_SAFE = re.compile(r"[\x20-\x7e]{1,128}")  # printable ASCII: no CR, LF or NUL (RFC 9110 §5.5)
+_METHOD = re.compile(r"[A-Za-z]{1,16}")
+
+
+def _show(value: Any) -> str:
+    """A short, safe rendering of a refused value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _number(value: Any, where: str, high: float, low: float = 0) -> float:
+    """A finite number within [low, high], or FaultError naming the field."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not low <= value <= high
+    ):
+        kind = "non-negative number" if low == 0 else "number"
+        raise FaultError(f"{where} must be a {kind} from {low:g} to {high:g}, not {_show(value)}")
     return float(value)
+
+
+def _text(value: Any, where: str, *, limit: int = 1024) -> str:
+    """A string of valid Unicode text, at most ``limit`` characters (it goes into a JSON body)."""
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise FaultError(f"{where} must be a non-empty string of at most {limit} characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise FaultError(f"{where} must be valid Unicode text (it holds a lone surrogate)") from None
+    return value
 
 
 def parse_match(raw: Any) -> Match:
@@ -92,8 +127,9 @@ def parse_match(raw: Any) -> Match:
     if not isinstance(raw, dict) or set(raw) - {"method", "path", "operation", "tenant"}:
         raise FaultError("match takes method, path (a glob such as /Users/*), operation and tenant")
     for key, value in raw.items():
-        if not isinstance(value, str) or not value:
-            raise FaultError(f"match.{key} must be a non-empty string")
+        _text(value, f"match.{key}", limit=256)
+    if "method" in raw and not _METHOD.fullmatch(raw["method"]):
+        raise FaultError(f"match.method must be an HTTP method such as POST, not {_show(raw['method'])}")
     return Match(**raw)
 
 
@@ -104,35 +140,58 @@ def parse_action(raw: Any) -> Action:
     kinds = [k for k in raw if k in ACTION_KEYS]
     unknown = set(raw) - set(ACTION_KEYS) - set(_OPTION_KEYS)
     if len(kinds) != 1 or unknown:
-        raise FaultError(f"action needs exactly one of {', '.join(ACTION_KEYS)}; got {sorted(raw)}")
+        raise FaultError(f"action needs exactly one of {', '.join(ACTION_KEYS)}; got {sorted(raw)[:10]}")
     kind, value = kinds[0], raw[kinds[0]]
     if kind == "delay_ms":
         bounds = value if isinstance(value, list) else [value, value]
         if len(bounds) != 2:
-            raise FaultError("delay_ms is a number or a [min, max] range")
-        low, high = sorted(_number(b, "delay_ms") for b in bounds)
+            raise FaultError("action.delay_ms is a number or a [min, max] range")
+        low, high = sorted(_number(b, "action.delay_ms", MAX_DELAY_MS) for b in bounds)
         return Action("delay", delay_ms=(low, high))
     if kind == "status":
         return _status_action(value, raw)
     if kind in ("close", "malformed"):
         if value is not True:
-            raise FaultError(f"{kind} takes true")
+            raise FaultError(f"action.{kind} takes true")
         return Action(kind)
     if kind == "trickle_bps":
-        return Action("trickle", trickle_bps=max(1, int(_number(value, "trickle_bps"))))
-    return Action("timeout", timeout_s=_number(value, "timeout_s"))
+        return Action("trickle", trickle_bps=int(_number(value, "action.trickle_bps", MAX_TRICKLE_BPS, 1)))
+    return Action("timeout", timeout_s=_number(value, "action.timeout_s", MAX_TIMEOUT_S))
 
 
 def _status_action(value: Any, raw: dict[str, Any]) -> Action:
-    """``status`` with optional detail, scimType and (for 429) retry_after."""
+    """``status`` with optional detail, scimType and retry_after (sent as the Retry-After header)."""
     if isinstance(value, bool) or not isinstance(value, int) or not 400 <= value <= 599:
-        raise FaultError(f"status must be an HTTP error status from 400 to 599, not {value!r}")
-    retry = raw.get("retry_after")
-    if retry is not None and not isinstance(retry, int | str) or isinstance(retry, bool):
-        raise FaultError("retry_after is integer seconds, or a string sent as is (an HTTP-date)")
-    return Action(
-        "status", status=value, detail=raw.get("detail"), scim_type=raw.get("scimType"), retry_after=retry
+        raise FaultError(f"action.status must be an HTTP error status from 400 to 599, not {_show(value)}")
+    detail = _text(raw["detail"], "action.detail") if raw.get("detail") is not None else None
+    scim_type = (
+        _text(raw["scimType"], "action.scimType", limit=64) if raw.get("scimType") is not None else None
     )
+    return Action("status", status=value, detail=detail, scim_type=scim_type, retry_after=_retry_after(raw))
+
+
+def _retry_after(raw: dict[str, Any]) -> int | str | None:
+    """Integer seconds, or text sent as is (an HTTP-date); it becomes a header, so CR/LF are refused."""
+    retry = raw.get("retry_after")
+    if retry is None:
+        return None
+    if isinstance(retry, int) and not isinstance(retry, bool):
+        return int(_number(retry, "action.retry_after", MAX_RETRY_AFTER_S))
+    if isinstance(retry, str) and _HEADER_SAFE.fullmatch(retry):
+        return retry
+    raise FaultError(
+        "action.retry_after is integer seconds, or a string sent as is (an HTTP-date) of at most 128 "
+        "printable ASCII characters (no CR or LF: it becomes a header)"
+    )
+
+
+def fault_tenant(spec: Any) -> str | None:
+    """The tenant a fault specification names in ``match.tenant`` (None when absent)."""
+    match = spec.get("match") if isinstance(spec, dict) else None
+    tenant = match.get("tenant") if isinstance(match, dict) else None
+    if tenant is not None and not isinstance(tenant, str):
+        raise FaultError("match.tenant must be a tenant name (a string)")
+    return tenant
 
 
 class FaultSet:
@@ -149,10 +208,16 @@ class FaultSet:
         if not isinstance(spec, dict) or set(spec) - {"match", "action", "times", "probability"}:
             raise FaultError("a fault is {match: {...}, action: {...}, times: N, probability: p}")
         times, probability = spec.get("times"), spec.get("probability")
-        if times is not None and (isinstance(times, bool) or not isinstance(times, int) or times < 1):
-            raise FaultError("times must be a positive integer")
-        if probability is not None and not 0 < _number(probability, "probability") <= 1:
-            raise FaultError("probability must be in (0, 1]")
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or not 1 <= times <= MAX_TIMES
+        ):
+            raise FaultError(f"times must be a positive integer of at most {MAX_TIMES}")
+        if probability is not None and (
+            isinstance(probability, bool)
+            or not isinstance(probability, int | float)
+            or not 0 < probability <= 1  # also false for nan
+        ):
+            raise FaultError(f"probability must be in (0, 1], not {_show(probability)}")
         match, action = parse_match(spec.get("match")), parse_action(spec.get("action"))
         with self._lock:
             fault = Fault(self._next, match, action, times, probability, spec=dict(spec))
@@ -193,6 +258,8 @@ class FaultSet:
 
     def reseed(self, seed: int | None) -> None:
         """Restart the random source used for ``probability``."""
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise FaultError(f"seed must be an integer, not {_show(seed)}")
         with self._lock:
             self._random.seed(seed)
 
@@ -236,6 +303,6 @@ def parse_rate(text: str) -> float:
         value = float(count)
     except ValueError:
         value = -1
-    if seconds is None or value <= 0:
+    if seconds is None or not 0 < value <= 1e9:  # also refuses inf and nan
         raise FaultError(f"--rate-limit {text!r} must look like 10/s, 600/m or 36000/h")
     return value / seconds

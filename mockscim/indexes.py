@@ -29,6 +29,18 @@ class Indexes:
         self.external: dict[str, dict[str, str | set[str]]] = {name: {} for name in resource_types}
         self.groups_of: dict[str, dict[str, None]] = {}
 
+    def copy(self) -> Indexes:
+        """An independent copy (for a store transaction that may be rolled back)."""
+        other = Indexes(tuple(self.external))
+        other.user_names = dict(self.user_names)
+        other.group_names = {name: set(ids) for name, ids in self.group_names.items()}
+        other.external = {
+            rtype: {k: set(v) if isinstance(v, set) else v for k, v in index.items()}
+            for rtype, index in self.external.items()
+        }
+        other.groups_of = {member: dict(groups) for member, groups in self.groups_of.items()}
+        return other
+
     def add(self, rtype: str, record: Record) -> None:
         """Add a record's entries."""
         rid = record["id"]

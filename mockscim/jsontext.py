@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from typing import Any
 
 from mockscim.errors import InvalidSyntax
@@ -36,12 +37,26 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def _finite(text: str) -> float:
-    """A JSON number as a float; one too large for a float (``1e999``) is refused, not infinity."""
-    value = float(text)
-    if math.isinf(value):
-        raise ValueError(f"the number {text[:40]} is out of range")
-    return value
+class _OutOfRange:
+    """Stands for a number too large for a float until ``loads`` names where it was."""
+
+
+_OUT_OF_RANGE = _OutOfRange()
+
+
+def _finite(found: list[str]) -> Callable[[str], float | _OutOfRange]:
+    """A float parser that marks a number too large for a float (``1e999``) instead of reading it
+    as infinity, and notes it in ``found`` (RFC 8259 §6 lets a parser limit the range; infinity
+    cannot be written back as JSON)."""
+
+    def parse(text: str) -> float | _OutOfRange:
+        value = float(text)
+        if math.isinf(value):
+            found.append(text)
+            return _OUT_OF_RANGE
+        return value
+
+    return parse
 
 
 def nests_deeper(text: str, limit: int = MAX_DEPTH) -> bool:
@@ -85,16 +100,22 @@ def loads(
         text = data
     if nests_deeper(text, max_depth):
         raise InvalidSyntax(f"{what} is nested deeper than {max_depth} levels of arrays and objects")
+    too_large: list[str] = []
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite(too_large))
     except RecursionError:  # unreachable below the depth limit; kept so no parse can crash
         raise InvalidSyntax(f"{what} is nested too deeply to parse") from None
     except ValueError as exc:
         raise InvalidSyntax(f"{what} is not valid JSON: {exc}") from None
+    if too_large:
+        where = pointer_of(value, _is_out_of_range)
+        raise InvalidValue(
+            f"{what} holds a number too large for this server at {where or '/'}; send a smaller number"
+        )
     if lone_surrogates:
         return value
     if _SURROGATE_ESCAPE.search(text) or (not isinstance(data, bytes) and _LONE_SURROGATE.search(text)):
-        pointer = lone_surrogate(value)
+        pointer = pointer_of(value, _has_lone_surrogate)
         if pointer is not None:
             raise InvalidValue(
                 f"{what} is not valid Unicode: a lone UTF-16 surrogate at {pointer or '/'} (RFC 8259 "
@@ -108,18 +129,27 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def lone_surrogate(value: Any) -> str | None:
-    """The JSON Pointer of the first string (or key) holding a lone surrogate, else None."""
+def _is_out_of_range(node: Any) -> bool:
+    """The marker ``_finite`` left for a number too large for a float."""
+    return node is _OUT_OF_RANGE
+
+
+def _has_lone_surrogate(node: Any) -> bool:
+    """A string (value or key) holding a lone UTF-16 surrogate."""
+    return isinstance(node, str) and _LONE_SURROGATE.search(node) is not None
+
+
+def pointer_of(value: Any, bad: Callable[[Any], bool]) -> str | None:
+    """The JSON Pointer (RFC 6901) of the first value or key for which ``bad`` is true, else None."""
     stack: list[tuple[str, Any]] = [("", value)]
     while stack:
         pointer, node = stack.pop()
-        if isinstance(node, str):
-            if _LONE_SURROGATE.search(node):
-                return pointer
-        elif isinstance(node, dict):
+        if bad(node):
+            return pointer
+        if isinstance(node, dict):
             for key, child in node.items():
                 where = f"{pointer}/{_escape(_scrub(key))}"
-                if _LONE_SURROGATE.search(key):
+                if bad(key):
                     return where
                 stack.append((where, child))
         elif isinstance(node, list):

@@ -40,6 +40,7 @@ ENV_BASE_URL = "MOCKSCIM_BASE_URL"
 ENV_AUTH = "MOCKSCIM_AUTH"
 ENV_ADMIN_URL = "MOCKSCIM_ADMIN_URL"
 ENV_TENANTS = "MOCKSCIM_TENANTS"
+HTML_REPORT = "mockscim-html-report"  # the plugin name of mockscim.pytest_report.HtmlReport
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,20 @@ class MockscimState:
         timeout: float,
         admin_url: str | None = None,
         tenants: bool = False,
+        variables: tuple[tuple[str, str], ...] = (),
     ):
         self.timeout = timeout
         self.tenants = tenants
+        self.variables = variables
         self.external = (
-            Target(base_url, Credentials.parse(auth), timeout, label="live server", admin_url=admin_url)
+            Target(
+                base_url,
+                Credentials.parse(auth),
+                timeout,
+                label="live server",
+                admin_url=admin_url,
+                variables=variables,
+            )
             if base_url
             else None
         )
@@ -102,7 +112,7 @@ class MockscimState:
 
     def target(self) -> Target:
         """The session's target (not isolated)."""
-        return self.external or self.embedded().target(self.timeout)
+        return self.external or replace(self.embedded().target(self.timeout), variables=self.variables)
 
     def isolate(self) -> tuple[Target, str | None]:
         """A target for one test: a fresh tenant, unless an external server is used without tenants."""
@@ -159,6 +169,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--mockscim-timeout", type=float, default=60.0, help="Per-request timeout in seconds (default 60)."
     )
     group.addoption(
+        "--mockscim-var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="Set a scenario variable (repeatable), e.g. --mockscim-var custom_urn=URN for your extension.",
+    )
+    group.addoption(
+        "--mockscim-html-report",
+        metavar="FILE",
+        help="Write the HTML report (Okta readiness, summary, every step) of the scenarios run here.",
+    )
+    group.addoption(
+        "--mockscim-profile",
+        metavar="NAME",
+        default="all",
+        help="Okta app profile for the HTML report's readiness verdict: all (default) or invicti.",
+    )
+    group.addoption(
         "--mockscim-tenants",
         action="store_true",
         help="With --mockscim-base-url pointing at a mockscim server: give each test its own tenant "
@@ -174,9 +202,40 @@ def pytest_configure(config: pytest.Config) -> None:
     timeout = config.getoption("mockscim_timeout")
     tenants = config.getoption("mockscim_tenants") or os.environ.get(ENV_TENANTS, "") in ("1", "true", "yes")
     try:
-        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants)
+        variables = _vars(config.getoption("mockscim_var"))
+        config.stash[STATE] = MockscimState(base_url, auth, timeout, admin_url, tenants, variables)
     except RunnerError as exc:
         raise pytest.UsageError(f"mockscim: {exc}") from None
+    html = config.getoption("mockscim_html_report")
+    if html:
+        _register_html_report(config, Path(html), base_url)
+
+
+def _register_html_report(config: pytest.Config, path: Path, base_url: str | None) -> None:
+    """Register the HTML report collector (``mockscim.pytest_report``); a bad profile is a usage error."""
+    from mockscim.pytest_report import HtmlReport
+    from mockscim.runner.verdict import Readiness
+    from mockscim.runner.verdict import UnknownProfile
+
+    try:
+        readiness = Readiness.choose(config.getoption("mockscim_profile"))
+    except UnknownProfile as exc:
+        raise pytest.UsageError(f"mockscim: --mockscim-profile: {exc}") from None
+    target = {"base_url": base_url or "embedded mockscim", "label": "live server" if base_url else ""}
+    config.pluginmanager.register(HtmlReport(path, readiness, target), HTML_REPORT)
+
+
+def _vars(specs: list[str]) -> tuple[tuple[str, str], ...]:
+    """``--mockscim-var NAME=VALUE`` pairs; a malformed one is a usage error."""
+    pairs = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip().isidentifier():
+            raise pytest.UsageError(
+                f"mockscim: --mockscim-var {spec!r} must be NAME=VALUE, e.g. custom_attribute=costCenter"
+            )
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -221,6 +280,9 @@ class ScenarioItem(pytest.Item):
             result = run_scenario(self.scenario, target)
         finally:
             state.release(target, tenant)
+        html = self.config.pluginmanager.get_plugin(HTML_REPORT)
+        if html is not None:
+            html.keep(self, result, target)
         if result.skip_reason is not None:
             pytest.skip(f"{self.scenario.name}: {result.skip_reason}")
         if result.failed:

@@ -11,8 +11,7 @@ import yaml
 from mockscim.errors import BadInput
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
-from mockscim.scim.schema import GROUP_TYPE
-from mockscim.scim.schema import USER_TYPE
+from mockscim.scim.schema import ResourceType
 from mockscim.store import InMemoryStore
 
 
@@ -33,23 +32,39 @@ def read_seed(path: Path) -> dict[str, Any]:
     if data is None:
         return {"users": [], "groups": []}
     if not isinstance(data, dict) or set(data) - {"users", "groups"}:
-        raise SeedError(f"{path}: a seed file is a mapping with 'users' and/or 'groups' lists")
+        raise SeedError(
+            f"{path}: $: a seed file is a mapping with 'users' and/or 'groups' lists, nothing else"
+        )
     return data
 
 
 def load_seed(store: InMemoryStore, data: dict[str, Any], *, source: str = "seed") -> dict[str, int]:
-    """Create the seed's users, then its groups; entries may fix their own ``id``."""
+    """Create the seed's users, then its groups, all or none; entries may fix their own ``id``.
+
+    A group may name users and the groups listed before it. Any problem raises SeedError
+    (``source: $.path: what is wrong``) and leaves the store as it was.
+    """
     counts = {"users": 0, "groups": 0}
-    for key, rtype in (("users", USER_TYPE), ("groups", GROUP_TYPE)):
-        entries = data.get(key) or []
-        if not isinstance(entries, list):
-            raise SeedError(f"{source}: '{key}' must be a list")
-        for index, entry in enumerate(entries):
-            try:
-                resource, password = normalize_resource(entry, rtype)
-                rid = entry.get("id") if isinstance(entry.get("id"), str) else None
-                store.create(rtype.name, resource, password=password, rid=rid)
-            except ScimError as exc:
-                raise SeedError(f"{source}: {key}[{index}]: {exc.detail}") from None
-            counts[key] += 1
+    with store.atomically():
+        for key, rtype in (("users", store.types["User"]), ("groups", store.types["Group"])):
+            entries = data.get(key) or []
+            if not isinstance(entries, list):
+                raise SeedError(f"{source}: $.{key}: must be a list of {rtype.name} objects")
+            for index, entry in enumerate(entries):
+                _create(store, rtype, entry, f"{source}: $.{key}[{index}]")
+                counts[key] += 1
     return counts
+
+
+def _create(store: InMemoryStore, rtype: ResourceType, entry: Any, where: str) -> None:
+    """Create one seed entry, or raise SeedError naming it."""
+    if not isinstance(entry, dict):
+        raise SeedError(f"{where}: must be an object (a {rtype.name}), not {type(entry).__name__}")
+    rid = entry.get("id")
+    if rid is not None and (not isinstance(rid, str) or not rid.strip()):
+        raise SeedError(f"{where}.id: must be a non-empty string, or absent to have one generated")
+    try:
+        resource, password = normalize_resource(entry, rtype)
+        store.create(rtype.name, resource, password=password, rid=rid)
+    except ScimError as exc:
+        raise SeedError(f"{where}: {exc.detail}") from None

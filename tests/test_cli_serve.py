@@ -22,6 +22,7 @@ from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.config import option_of
 from mockscim.profiles import STRICT_RFC
+from mockscim.schema_extensions import example_path
 
 SERVE = [sys.executable, "-m", "mockscim", "serve", "--port", "0"]
 
@@ -122,7 +123,7 @@ def test_bad_seed_entry_names_the_entry(tmp_path: Path):
     seed.write_text("users:\n  - {userName: a}\n  - {active: true}\n")
     result = subprocess.run([*SERVE, "--seed", str(seed)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
-    assert f"{seed}: users[1]: userName is required" in result.stderr
+    assert f"{seed}: $.users[1]: userName is required" in result.stderr
 
 
 def test_port_in_use_is_reported(stop):
@@ -225,6 +226,7 @@ SAMPLES: dict[str, tuple[str, Any]] = {
     "max_tenants": ("3", 3),
     "state_file": ("state.json", Path("state.json")),
     "state_sync": ("request", "request"),
+    "schema_extensions": (str(example_path()), (example_path(),)),
     "debug": ("1", True),
     "quiet": ("yes", True),
 }

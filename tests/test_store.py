@@ -114,9 +114,23 @@ def test_unknown_id_is_not_found(store, operation):
         call()
 
 
-def test_members_must_exist(store):
+def test_members_must_exist_when_the_option_says_so():
+    strict = InMemoryStore(options=StoreOptions(members_must_exist=True))
     with pytest.raises(InvalidValue, match="members\\[0\\].value 'ghost'"):
-        store.create("Group", {"displayName": "G", "members": [{"value": "ghost"}]})
+        strict.create("Group", {"displayName": "G", "members": [{"value": "ghost"}]})
+
+
+def test_unknown_member_ids_are_kept_by_default_and_survive_a_snapshot(store):
+    alice = store.create("User", user("alice"))
+    members = [{"value": alice["id"]}, {"value": "ghost"}]
+    group = store.create("Group", {"displayName": "G", "members": members})
+    assert [m["value"] for m in store.get("Group", group["id"])["members"]] == [alice["id"], "ghost"]
+    assert [g["value"] for g in store.get("User", alice["id"])["groups"]] == [group["id"]]
+    strict = InMemoryStore(options=StoreOptions(members_must_exist=True))
+    strict.restore(store.snapshot())  # what was accepted once is restored as it was
+    assert [m["value"] for m in strict.get("Group", group["id"])["members"]] == [alice["id"], "ghost"]
+    store.delete("Group", group["id"])
+    assert "groups" not in store.get("User", alice["id"])
 
 
 def test_member_limit(store):
@@ -224,10 +238,6 @@ def test_snapshot_restore_round_trip(store):
         {"format": "mockscim-state/1", "users": [{"userName": "no-id"}]},
         {"format": "mockscim-state/1", "users": 5},
         {"format": "mockscim-state/1", "groups": {"id": "g"}},
-        {
-            "format": "mockscim-state/1",
-            "groups": [{"id": "g", "displayName": "G", "members": [{"value": "ghost"}]}],
-        },
     ],
 )
 def test_restore_refuses_bad_snapshots_and_keeps_state(store, snapshot):
@@ -265,3 +275,193 @@ def test_concurrent_creates_of_one_user_name_admit_exactly_one(store):
     for thread in threads:
         thread.join()
     assert sorted(results) == ["conflict"] * 15 + ["created"]
+
+
+# -- one state object: all or nothing ------------------------------------------------------------
+
+
+def test_a_refused_restore_keeps_everything_including_password_fingerprints(store):
+    alice = store.create("User", user("alice", externalId="ext-a"), password="hunter2")
+    group = store.create("Group", {"displayName": "Eng", "members": [{"value": alice["id"]}]})
+    before = (store.snapshot(), store.password_info(alice["id"]), store.generation)
+    bad = {"format": "mockscim-state/1", "users": [{"id": "x", "userName": "x"}], "groups": [{"id": 5}]}
+    with pytest.raises(InvalidValue):
+        store.restore(bad)
+    assert (store.snapshot(), store.password_info(alice["id"]), store.generation) == before
+    _, found = store.query("User", search('externalId eq "ext-a"', count=10))
+    assert [u["id"] for u in found] == [alice["id"]]  # the indexes are the old ones too
+    assert store.get("User", alice["id"])["groups"][0]["value"] == group["id"]
+
+
+@pytest.mark.parametrize(
+    ("write", "fragment"),
+    [
+        (lambda s: s.create("User", user("bad\ud800")), "userName is not valid Unicode"),
+        (lambda s: s.create("User", user("ok"), password="pw\udfff"), "password is not valid Unicode"),
+        (lambda s: s.create("User", user("ok", title=float("nan"))), "title is not a finite number"),
+        (lambda s: s.create("User", user("ok", nickName={1, 2})), "nickName is a set"),
+        (lambda s: s.create("Group", {"displayName": "G\ud800"}), "displayName is not valid Unicode"),
+    ],
+)
+def test_a_refused_write_changes_nothing(store, write, fragment):
+    store.create("User", user("alice"), password="pw")
+    before = (store.snapshot(), store.generation, store.counts())
+    with pytest.raises(InvalidValue, match=fragment):
+        write(store)
+    assert (store.snapshot(), store.generation, store.counts()) == before
+    assert "password" not in fragment or "pw\udfff" not in fragment
+
+
+def test_a_patch_that_fails_on_its_password_stores_none_of_its_changes(store):
+    alice = store.create("User", user("alice", title="a"), password="pw")
+    before = (store.get("User", alice["id"]), store.password_info(alice["id"]))
+
+    def change(attributes: dict) -> tuple[dict, str]:
+        attributes["title"] = "changed"  # the first operation of the PATCH
+        return attributes, "\ud800"  # the second: a password that cannot be fingerprinted
+
+    with pytest.raises(InvalidValue):
+        store.modify("User", alice["id"], change)
+    assert (store.get("User", alice["id"]), store.password_info(alice["id"])) == before
+
+
+def test_atomically_rolls_every_write_back_on_error(store):
+    alice = store.create("User", user("alice"), password="pw")
+    before = (store.snapshot(), store.password_info(alice["id"]), store.generation)
+    with pytest.raises(Uniqueness), store.atomically():
+        store.create("User", user("bob"))
+        store.delete("User", alice["id"])
+        store.create("User", user("BOB"))
+    assert (store.snapshot(), store.password_info(alice["id"]), store.generation) == before
+    with store.atomically():
+        store.create("User", user("bob"))
+    assert store.counts()["User"] == 2
+
+
+def test_ids_are_unique_across_resource_types(store):
+    store.create("User", user("alice"), rid="same")
+    with pytest.raises(Uniqueness, match="a User with id 'same'"):
+        store.create("Group", {"displayName": "G"}, rid="same")
+
+
+# -- nested groups (RFC 7643 §4.2) ---------------------------------------------------------------
+
+
+def test_groups_may_contain_groups_and_leave_them_when_deleted(store):
+    inner = store.create("Group", {"displayName": "Inner"})
+    outer = store.create("Group", {"displayName": "Outer", "members": [{"value": inner["id"]}]})
+    store.delete("Group", inner["id"])
+    assert "members" not in store.get("Group", outer["id"])
+    assert store.get("Group", outer["id"])["meta"]["version"] == 2
+
+
+@pytest.mark.parametrize("write", ["create", "replace", "modify"])
+def test_a_group_never_contains_itself(store, write):
+    a = store.create("Group", {"displayName": "A"}, rid="g-a")
+    b = store.create("Group", {"displayName": "B", "members": [{"value": a["id"]}]}, rid="g-b")
+    c = store.create("Group", {"displayName": "C", "members": [{"value": b["id"]}]}, rid="g-c")
+    before = store.snapshot()
+    attempts = {
+        # create: only a fixed id can name itself; replace/modify close the cycle A -> C -> B -> A
+        "create": lambda: store.create(
+            "Group", {"displayName": "D", "members": [{"value": "g-d"}]}, rid="g-d"
+        ),
+        "replace": lambda: store.replace(
+            "Group", a["id"], {"displayName": "A", "members": [{"value": c["id"]}]}
+        ),
+        "modify": lambda: store.modify(
+            "Group", a["id"], lambda attrs: ({**attrs, "members": [{"value": a["id"]}]}, None)
+        ),
+    }
+    with pytest.raises(InvalidValue, match="never themselves"):
+        attempts[write]()
+    assert store.snapshot() == before
+
+
+def test_a_state_with_nested_groups_round_trips(store):
+    alice = store.create("User", user("alice"))
+    inner = store.create("Group", {"displayName": "Inner", "members": [{"value": alice["id"]}]})
+    store.create("Group", {"displayName": "Outer", "members": [{"value": inner["id"]}]})
+    store.replace("Group", inner["id"], {"displayName": "Inner", "members": [{"value": alice["id"]}]})
+    snap = store.snapshot()  # Outer (created later) now comes after Inner, but reversed it loads too
+    snap["groups"].reverse()
+    other = InMemoryStore()
+    other.restore(snap)
+    assert other.snapshot()["groups"] == snap["groups"]
+
+
+# -- snapshots: checked whole, refused with a path -----------------------------------------------
+
+GOOD = {"id": "u1", "userName": "alice"}
+
+
+@pytest.mark.parametrize(
+    ("users", "groups", "problem"),
+    [
+        (
+            [GOOD],
+            [{"id": "g", "displayName": "G", "members": [{"value": 5}]}],
+            "$.groups[0].members[0].value: 5 is not of type 'string'",
+        ),
+        (
+            [GOOD],
+            [{"id": "g", "displayName": "G", "members": [5]}],
+            "$.groups[0].members[0]: 5 is not of type 'object'",
+        ),
+        ([GOOD, {"id": "u1", "userName": "bob"}], [], "$.users[1].id: 'u1' is also the id of another User"),
+        ([GOOD], [{"id": "u1", "displayName": "G"}], "$.groups[0].id: 'u1' is also the id of another User"),
+        (
+            [{"id": "u2"}],
+            [],
+            "$.users[0]: 'userName' is missing; add it (a user is an object with at least 'id' and 'userName')",
+        ),
+        (
+            [{**GOOD, "meta": {"version": "abc"}}],
+            [],
+            "$.users[0].meta.version: 'abc' is not of type 'integer'",
+        ),
+        ([{**GOOD, "meta": {"version": 0}}], [], "$.users[0].meta.version: 0 is less than the minimum of 1"),
+        (
+            [{**GOOD, "meta": {"created": "yesterday"}}],
+            [],
+            "$.users[0].meta.created: 'yesterday' is not an RFC 3339",
+        ),
+        ([{**GOOD, "meta": {"resourceType": "Group"}}], [], "$.users[0].meta.resourceType: must be 'User'"),
+        (
+            [GOOD, {"id": "u2", "userName": "ALICE"}],
+            [],
+            "$.users[1].userName: 'ALICE' is taken by $.users[0]",
+        ),
+        ([{**GOOD, "active": "yes"}], [], "$.users[0]: active must be a boolean"),
+        ([{**GOOD, "title": "\ud800"}], [], "$.users[0]: title is not valid Unicode text"),
+        (
+            [],
+            [{"id": "g", "displayName": "G", "members": [{"value": "g"}]}],
+            "groups contain themselves (g -> g)",
+        ),
+        (
+            [],
+            [
+                {"id": "a", "displayName": "A", "members": [{"value": "b"}]},
+                {"id": "b", "displayName": "B", "members": [{"value": "a"}]},
+            ],
+            "$.groups[0].members: groups contain themselves (a -> b -> a)",
+        ),
+        ([], [{"id": "a", "displayName": "A"}, {"id": "b", "displayName": "a"}], "$.groups[1].displayName"),
+        ([{**GOOD, "unknown": 1}], [], "$.users[0]: 'unknown' is not an attribute of the User schema"),
+    ],
+)
+def test_a_bad_snapshot_is_refused_with_the_path_of_each_problem(store, users, groups, problem):
+    store.create("User", user("keep"))
+    before = store.snapshot()
+    with pytest.raises(InvalidValue) as refused:
+        store.restore({"format": "mockscim-state/1", "users": users, "groups": groups})
+    assert problem in refused.value.detail
+    assert store.snapshot() == before
+
+
+def test_a_restored_user_keeps_no_derived_groups_and_gets_meta(store):
+    store.restore({"format": "mockscim-state/1", "users": [{**GOOD, "groups": [{"value": "x"}]}]})
+    restored = store.get("User", "u1")
+    assert "groups" not in restored
+    assert restored["meta"]["version"] == 1 and restored["meta"]["resourceType"] == "User"

@@ -7,8 +7,10 @@ Exit codes: 0 nothing failed (skipped scenarios do not fail a run), 1 a scenario
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -26,9 +28,16 @@ from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
 from mockscim.runner import select
 from mockscim.runner.client import CredentialsError
+from mockscim.runner.html_report import html_report
+from mockscim.runner.html_report import write_html
+from mockscim.runner.readiness import PROFILES
 from mockscim.runner.report import summary
+from mockscim.runner.verdict import Readiness
+from mockscim.runner.verdict import UnknownProfile
+from mockscim.runner.verdict import text as verdict_text
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
+VAR_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 class EmbeddedMock:
@@ -41,11 +50,14 @@ class EmbeddedMock:
     def __init__(self) -> None:
         from mockscim.config import AuthConfig
         from mockscim.config import Settings
+        from mockscim.schema_extensions import example_path
         from mockscim.server import create_app
         from mockscim.server.serving import start_background
 
         config = AuthConfig.generate()
-        self.app = create_app(Settings(port=0, auth=config))
+        # The packaged example extension, so the library's custom-attribute scenarios have one
+        # to work with (scenarios/okta/*/custom-attributes*, docs/custom-attributes.md).
+        self.app = create_app(Settings(port=0, auth=config, schema_extensions=(example_path(),)))
         settings = self.app.extensions["mockscim"].settings
         self.server = start_background(self.app, settings.host, 0)
         self.url = self.server.url
@@ -127,14 +139,38 @@ def _run_all(
 
 
 def _write_reports(
-    results: list[ScenarioResult], target: Target, duration_ms: float, junit: Path | None, report: Path | None
-) -> None:
-    """Write --junit-xml and --json files."""
+    results: list[ScenarioResult],
+    target: Target,
+    duration_ms: float,
+    junit: Path | None,
+    report: Path | None,
+    html: Path | None = None,
+    readiness: Readiness | None = None,
+) -> dict | None:
+    """Write --junit-xml, --json and --html-report files; return the Okta readiness verdict."""
     if junit:
         junit.write_bytes(junit_xml(results, duration_ms))
+    document = json_report(results, target, duration_ms)
+    verdict = readiness.judge(document["scenarios"]) if readiness else None
     if report:
-        document = json_report(results, target, duration_ms)
+        document["readiness"] = verdict
         report.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if html:
+        write_html(html, html_report(results, target, duration_ms, verdict))
+    return verdict
+
+
+def parse_vars(specs: tuple[str, ...] | list[str], option: str = "--var") -> tuple[tuple[str, str], ...]:
+    """``NAME=VALUE`` pairs; a bad one is a usage error that shows the form."""
+    pairs = []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not VAR_NAME.fullmatch(name.strip()):
+            raise click.UsageError(
+                f"{option} {spec!r} must be NAME=VALUE, e.g. {option} custom_attribute=costCenter"
+            )
+        pairs.append((name.strip(), value))
+    return tuple(pairs)
 
 
 def _target(
@@ -171,6 +207,13 @@ def _target(
     help="mockscim admin API for scenarios that require mock-admin "
     "(default: --base-url with /scim/v2 replaced by /__admin).",
 )
+@click.option(
+    "--var",
+    "var_specs",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Set a scenario variable (repeatable), e.g. --var custom_urn=urn:...:User for your extension.",
+)
 @click.option("-k", "keyword", metavar="EXPR", help="Select by name, file or tag: words with and/or/not.")
 @click.option(
     "--dialect", type=click.Choice(["aiw", "oin"]), help="aiw (PUT) or oin (PATCH); neutral ones always run."
@@ -189,22 +232,44 @@ def _target(
 @click.option(
     "--json", "report", type=click.Path(dir_okay=False, path_type=Path), help="Write a JSON report here."
 )
+@click.option(
+    "--html-report",
+    "html",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write a self-contained HTML report here: Okta readiness, summary, every step.",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    default="all",
+    show_default=True,
+    metavar="NAME",
+    help=f"Okta app profile for the readiness verdict: {', '.join(sorted(PROFILES))}.",
+)
 def run(
     paths: tuple[Path, ...],
     base_url: str | None,
     auth_spec: str | None,
     admin_url: str | None,
+    var_specs: tuple[str, ...],
     keyword: str | None,
     dialect: str | None,
     fail_fast: bool,
     timeout: float,
     junit: Path | None,
     report: Path | None,
+    html: Path | None,
+    profile_name: str,
 ) -> None:
     """Run scenario files or folders (default: the built-in library) as Okta's SCIM client."""
+    try:
+        readiness = Readiness.choose(profile_name, dialect)
+    except UnknownProfile as exc:
+        raise click.UsageError(str(exc)) from None
     scenarios = _load(paths, keyword, dialect)
+    given = parse_vars(var_specs)
     target, embedded = _target(base_url, auth_spec, timeout, admin_url)
-    target = target or embedded.target(timeout)  # type: ignore[union-attr]
+    target = replace(target or embedded.target(timeout), variables=given)  # type: ignore[union-attr]
     click.echo(f"mockscim run: {len(scenarios)} scenario(s) against {target.base_url} ({target.label})")
     started = time.perf_counter()
     try:
@@ -216,6 +281,7 @@ def run(
         if embedded:
             embedded.stop()
     duration_ms = (time.perf_counter() - started) * 1000
-    _write_reports(results, target, duration_ms, junit, report)
+    verdict = _write_reports(results, target, duration_ms, junit, report, html, readiness)
     click.echo(summary(results, duration_ms, target.base_url))
+    click.echo(verdict_text(verdict))
     raise click.exceptions.Exit(EXIT_FAILED if any(r.failed for r in results) else EXIT_OK)

@@ -76,6 +76,7 @@ def _click_option(name: str, option: Option, default: Any) -> Callable[[Any], An
     elif option.kind == "value":
         kwargs["metavar"] = option.metavar
         kwargs["type"] = _click_type(option)
+        kwargs["multiple"] = option.multiple
     if option.kind != "value" or option.when_absent is None:
         shown = option.text_default if option.text_default is not None else default
         kwargs["default"] = shown if isinstance(shown, str | int | float | bool) else None
@@ -107,7 +108,7 @@ def settings_from_options(values: dict[str, Any]) -> Settings:
         option, value = declared.metadata["option"], values.get(declared.name)
         if value is None and option.when_absent is not None:
             given[declared.name] = option.when_absent()
-        elif value is None:
+        elif value is None or (option.multiple and not value):
             continue  # the field's own default
         elif option.document:
             given[declared.name] = option.parse(read_document(value), value)  # type: ignore[misc]
@@ -128,6 +129,7 @@ def serve(**values: Any) -> None:
     MOCKSCIM_AUTH=basic:okta:secret or MOCKSCIM_MAX_BODY=2097152; an option given on the
     command line wins.
     """
+    from mockscim.persistence import end_on_signals
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
@@ -142,8 +144,9 @@ def serve(**values: Any) -> None:
     except (BadInput, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     host = settings.host if ":" not in settings.host else f"[{settings.host}]"
-    click.echo(banner(settings, f"http://{host}:{server.server_port}"))
+    end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
     try:
+        click.echo(banner(settings, f"http://{host}:{server.server_port}"))
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("\nStopped.", err=True)
@@ -151,7 +154,7 @@ def serve(**values: Any) -> None:
         server.server_close()
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None:
-            state_file.stop()  # write what the batch writer has not written yet
+            state_file.shutdown()  # write everything; the store stays locked until the process ends
 
 
 def read_document(path: Path) -> Any:
@@ -173,7 +176,13 @@ def build_app(settings: Settings) -> Any:
 
     app = create_app(settings)
     seed_file, faults_file = settings.seed_file, settings.faults_file
-    if seed_file is not None:
+    state_file = app.extensions.get("mockscim.state_file")
+    if seed_file is not None and state_file is not None and state_file.loaded:
+        # The state file holds what the seed created last time (and every change since).
+        click.echo(
+            f"{seed_file} not loaded: {state_file.path} already holds {state_file.loaded} resources", err=True
+        )
+    elif seed_file is not None:
         counts = load_seed(app.extensions["mockscim"].store, read_seed(seed_file), source=str(seed_file))
         click.echo(f"Seeded {counts['users']} users and {counts['groups']} groups from {seed_file}", err=True)
     if faults_file is not None:

@@ -53,68 +53,61 @@ def verify(
         return
     if not flows and mapping_file is None:
         raise click.UsageError("name at least one flow (mockscim verify --list shows them) or give --mapping")
-    entries = _entries(server_url, auth_spec, journal_file, since, until)
-    passed = _report(list(flows), entries, strict_order, mapping_file, junit_file)
+    entries = _entries(server_url, auth_spec, journal_file)
+    passed = _report(list(flows), entries, (since, until), strict_order, mapping_file, junit_file)
     raise click.exceptions.Exit(0 if passed else 1)
 
 
-def _entries(
-    server_url: str | None,
-    auth_spec: str | None,
-    journal_file: Path | None,
-    since: str | None,
-    until: str | None,
-) -> list[dict]:
+def _entries(server_url: str | None, auth_spec: str | None, journal_file: Path | None) -> list[dict]:
     """The journal to verify, from a running server or a file."""
     from mockscim.commands.export import fetch_entries
-    from mockscim.export import select_entries
     from mockscim.journal import read_journal_file
 
     if (journal_file is None) == (server_url is None):
         raise click.UsageError("give either --from URL or --journal FILE")
-    entries = read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
-    return select_entries(entries, since=since, until=until)
+    return read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
+
+
+def _mapping(mapping_file: Path | None) -> object:
+    """The mapping document (None without --mapping); a YAML error names the file."""
+    if mapping_file is None:
+        return None
+    try:
+        document = yaml.safe_load(mapping_file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise click.UsageError(f"{mapping_file}: {exc}") from None
+    if document is None:
+        raise click.UsageError(
+            f"{mapping_file}: the file is empty; a mapping file maps operation names, e.g. create-user:"
+        )
+    return document
 
 
 def _report(
     flows: list[str],
     entries: list[dict],
+    window: tuple[str | None, str | None],
     strict_order: bool,
     mapping_file: Path | None,
     junit_file: Path | None,
 ) -> bool:
-    """Match the flows and mappings, print the report, write JUnit; True when all passed."""
-    from mockscim.verify import check_mappings
-    from mockscim.verify import load_mappings
-    from mockscim.verify import match_flow
-    from mockscim.verify.flows import FlowNotFound
-    from mockscim.verify.flows import load_flows
-    from mockscim.verify.mapping import MappingError
-    from mockscim.verify.report import flow_report
-    from mockscim.verify.report import junit
-    from mockscim.verify.report import mapping_report
+    """Run the verify service, print its report, write JUnit; True when all passed."""
+    from mockscim.verify import VerifyInputError
+    from mockscim.verify import load
+    from mockscim.verify import verify
 
     try:
-        loaded, errors = load_flows(flows)
-        rules = (
-            load_mappings(yaml.safe_load(mapping_file.read_text(encoding="utf-8"))) if mapping_file else None
-        )
-    except (FlowNotFound, MappingError, yaml.YAMLError) as exc:
-        raise click.UsageError(
-            f"{mapping_file or ''}{': ' if mapping_file and not isinstance(exc, FlowNotFound) else ''}{exc}"
-        ) from None
-    for error in errors:
-        click.echo(str(error), err=True)
-    if errors:
-        raise click.exceptions.Exit(2)
-    results = [
-        match_flow(scenario, entries, strict_order=strict_order, name=name) for name, scenario in loaded
-    ]
-    for result in results:
-        click.echo(flow_report(result))
-    mapping = check_mappings(rules, entries) if rules is not None else None
-    if mapping is not None:
-        click.echo(mapping_report(*mapping))
+        loaded, rules = load(flows, _mapping(mapping_file))
+    except VerifyInputError as exc:
+        if exc.source == "file":
+            for problem in exc.problems:  # file:line: what is wrong and how to fix it
+                click.echo(problem, err=True)
+            raise click.exceptions.Exit(2) from None
+        prefix = f"{mapping_file}: " if exc.source == "mapping" else ""
+        raise click.UsageError(f"{prefix}{exc}") from None
+    since, until = window
+    report = verify(entries, loaded, since=since, until=until, strict_order=strict_order, mapping=rules)
+    click.echo(report.text())
     if junit_file:
-        junit_file.write_bytes(junit(results, mapping))
-    return all(r.passed for r in results) and not (mapping and mapping[1])
+        junit_file.write_bytes(report.junit())
+    return report.passed

@@ -1,13 +1,17 @@
-"""Findings: how a request deviates from SCIM (errors) and from Okta's shape (warnings).
+"""Findings: how a request deviates from SCIM (errors), from Okta's shape (warnings), and what
+is worth recording without judging it (info).
 
 Every finding has a JSON Pointer into the request envelope (``/body/Operations/0/value/active``,
 ``/query/count``) and a one-sentence explanation. The packaged JSON Schemas are the source of
-truth for both kinds: ``scim/*`` for SCIM validity, the classified ``okta/*`` for Okta's shape.
+truth for the first two kinds: ``scim/*`` for SCIM validity, the ``okta/*`` schema of the
+classified rule (``operations.py``) for Okta's shape. A finding the rule's form is known to
+cause (its ``tolerates``) is not reported, and one finding is reported once per pointer.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import asdict
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +24,7 @@ from mockscim.constants import OKTA_USER_AGENT
 from mockscim.errors import ScimError
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import route_of
+from mockscim.inspect.operations import SPEC_TEST
 from mockscim.scim.filter import parse_filter
 from mockscim.scim.filter import parse_patch_path
 
@@ -40,7 +45,7 @@ _RESOURCE_OF = {"/Users/{id}": "scim/User", "/Groups/{id}": "scim/Group"}
 
 @dataclass(frozen=True)
 class Finding:
-    """One deviation: severity (error/warning), where, which rule, and why."""
+    """One deviation: severity (error/warning/info), where, which rule, and why."""
 
     severity: str
     pointer: str
@@ -55,12 +60,73 @@ class Finding:
 def inspect(
     envelope: Envelope, classification: Classification, *, body_problem: str | None = None
 ) -> list[Finding]:
-    """All findings for one request: SCIM errors first, then Okta-shape warnings."""
-    errors = scim_errors(envelope, body_problem)
+    """All findings for one request: SCIM errors first, then Okta-shape warnings, then info."""
+    errors = _untolerated(scim_errors(envelope, body_problem), classification)
     # A warning at a pointer that already has an error repeats it; whole-body pointers don't.
     taken = {f.pointer for f in errors} - {"", "/body"}
     warnings = [w for w in okta_warnings(envelope, classification) if w.pointer not in taken]
-    return errors + warnings
+    return [_with_habit(f, envelope) for f in dedupe(errors + _untolerated(warnings, classification))]
+
+
+# Forms that other SCIM clients send and Okta does not (docs/okta-reference.md §15): a finding
+# on one of them says whose habit it is, so a team can tell another client from a new Okta.
+_HABITS = (
+    (
+        re.compile(r"^/body/Operations/\d+/op$"),
+        lambda value, _: (
+            isinstance(value, str)
+            and value.lower() in ("add", "replace", "remove")
+            and value != value.lower()
+        ),
+        "a capitalised op is Microsoft Entra's habit; Okta sends lower-case ops (docs/okta-reference.md §15)",
+    ),
+    (
+        re.compile(r"^/body/"),
+        lambda value, message: (
+            isinstance(value, str) and value.lower() in ("true", "false") and "boolean" in message
+        ),
+        "a boolean sent as a string is Microsoft Entra's habit; Okta sends JSON booleans (docs/okta-reference.md §15)",
+    ),
+)
+
+
+def _with_habit(finding: Finding, envelope: Envelope) -> Finding:
+    """The finding, with a note when its value is a known habit of another SCIM client."""
+    for pattern, applies, note in _HABITS:
+        if pattern.search(finding.pointer) and applies(_at(envelope, finding.pointer), finding.message):
+            return Finding(finding.severity, finding.pointer, finding.rule, f"{finding.message}: {note}")
+    return finding
+
+
+def _at(document: Any, pointer: str) -> Any:
+    """The value at a JSON Pointer, or None."""
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(document, dict):
+            document = document.get(key)
+        elif isinstance(document, list) and key.isdigit() and int(key) < len(document):
+            document = document[int(key)]
+        else:
+            return None
+    return document
+
+
+def dedupe(findings: list[Finding]) -> list[Finding]:
+    """Each message once per pointer, keeping the first (the most severe: errors come first)."""
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for finding in findings:
+        key = (finding.pointer, finding.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(finding)
+    return out
+
+
+def _untolerated(findings: list[Finding], classification: Classification) -> list[Finding]:
+    """Drop the findings the classified Okta form is known to cause (``Rule.tolerates``)."""
+    known = {(t.pointer, t.message) for t in classification.tolerates}
+    return [f for f in findings if (f.pointer, f.message) not in known]
 
 
 def scim_errors(envelope: Envelope, body_problem: str | None = None) -> list[Finding]:
@@ -158,27 +224,32 @@ def _partial_validator(name: str) -> Draft202012Validator:
 
 
 def okta_warnings(envelope: Envelope, classification: Classification) -> list[Finding]:
-    """Valid SCIM that Okta would not send: its shape schema, its User-Agent, its paths."""
+    """Valid SCIM that Okta would not send: its shape schema, its paths; its User-Agent as info."""
     found: list[Finding] = []
     if classification.schema is not None:
         found += _schema_findings("warning", classification.schema, envelope, "")
     elif classification.operation == "unknown":
         found.append(Finding("warning", "", "okta/operation", classification.note or "not an Okta request"))
-    agent = envelope.get("headers", {}).get("user-agent")
-    if agent != OKTA_USER_AGENT:
-        found.append(
-            Finding(
-                "warning",
-                "/headers/user-agent",
-                "okta/user-agent",
-                f"Okta sends User-Agent '{OKTA_USER_AGENT}', not {agent!r} (wire ref §2.2)",
-            )
-        )
+    if classification.dialect != SPEC_TEST:  # the SPEC test has its own User-Agent (§12)
+        found += _user_agent(envelope)
     return found
 
 
+def _user_agent(envelope: Envelope) -> list[Finding]:
+    """Okta's User-Agent is known only from 2018 captures (§2.2, §15): another one is recorded
+    as information, never as a deviation."""
+    agent = envelope.get("headers", {}).get("user-agent")
+    if agent == OKTA_USER_AGENT:
+        return []
+    message = (
+        f"User-Agent {agent!r} recorded; Okta's 2018 captures sent '{OKTA_USER_AGENT}', and today's "
+        "engine is unconfirmed (docs/okta-reference.md §2.2, §15)"
+    )
+    return [Finding("info", "/headers/user-agent", "okta/user-agent", message)]
+
+
 def path_warnings(raw_path: str | None, scim_path: str, base_path: str) -> list[Finding]:
-    """Paths that suggest a misconfigured base URL in Okta (wire ref §2.1)."""
+    """Paths that suggest a misconfigured base URL in Okta (docs/okta-reference.md §2.1)."""
     found = []
     if raw_path and "//" in raw_path:
         found.append(

@@ -21,6 +21,7 @@ from mockscim.runner.client import Outgoing
 from mockscim.runner.client import ScimClient
 from mockscim.runner.client import encode_query
 from mockscim.runner.client import join_url
+from mockscim.runner.declared import DeclaredSchemas
 from mockscim.runner.errors import UnknownVariable
 from mockscim.runner.matchers import Failure
 from mockscim.runner.matchers import evaluate
@@ -51,6 +52,10 @@ class Target:
     timeout: float = DEFAULT_TIMEOUT
     label: str = ""
     admin_url: str | None = None
+    # --var NAME=VALUE: replaces the scenario's var of that name (or adds it), as text.
+    variables: tuple[tuple[str, str], ...] = ()
+    # The target's /Schemas, read once per run for schema: scim/User and scim/Group checks.
+    declared: DeclaredSchemas = field(default_factory=DeclaredSchemas, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,11 @@ def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _iteration(
-    step: Step, scope: dict[str, Any], client: ScimClient, admin: MockAdmin | None = None
+    step: Step,
+    scope: dict[str, Any],
+    client: ScimClient,
+    admin: MockAdmin | None = None,
+    declared: DeclaredSchemas | None = None,
 ) -> tuple[list[Failure], Exchange | None, Expect | None]:
     """One request of a step (or the admin calls of a ``mock:`` step) and its failures."""
     if step.mock is not None:
@@ -183,12 +192,18 @@ def _iteration(
     if exchange.error:
         return [Failure("transport", exchange.error)], exchange, expect
     body = parse_body(exchange.text)
-    failures = evaluate(expect, exchange, body)
+    if declared is not None:
+        declared.learn(exchange)
+    failures = evaluate(expect, exchange, body, declared)
     return failures or save_values(step.saves, exchange, body, scope), exchange, expect
 
 
 def run_step(
-    step: Step, client: ScimClient, variables: dict[str, Any], admin: MockAdmin | None = None
+    step: Step,
+    client: ScimClient,
+    variables: dict[str, Any],
+    admin: MockAdmin | None = None,
+    declared: DeclaredSchemas | None = None,
 ) -> StepResult:
     """Run every iteration of a step until one fails; saved values land in ``variables``."""
     started = time.perf_counter()
@@ -200,7 +215,7 @@ def run_step(
     exchange, expect, done = None, step.expect, 0
     for binding in bindings:
         scope = {**variables, **binding}
-        failures, exchange, expect = _iteration(step, scope, client, admin)
+        failures, exchange, expect = _iteration(step, scope, client, admin, declared)
         variables.update({k: v for k, v in scope.items() if k not in binding})
         done += 1
         if failures:
@@ -221,10 +236,13 @@ def run_step(
 def scenario_variables(
     scenario: Scenario, target: Target, rng: random.Random | None = None
 ) -> dict[str, Any]:
-    """Built-ins for this run, then the scenario's ``vars`` in order."""
+    """Built-ins for this run, then the scenario's ``vars`` in order; a ``--var`` given for
+    the target replaces the var of its name (later vars see the given value)."""
     variables = builtins(target.base_url, rng)
+    given = dict(target.variables)
     for name, value in scenario.vars:
-        variables[name] = substitute(value, variables)
+        variables[name] = given.pop(name) if name in given else substitute(value, variables)
+    variables.update(given)
     return variables
 
 
@@ -250,14 +268,15 @@ def run_scenario(
     own = client is None
     client = client or ScimClient(target.base_url, target.credentials, timeout=target.timeout)
     try:
-        results = _run_steps(scenario, target, client, rng, on_step, admin)
+        target.declared.attach(client)
+        results, reason = _run_steps(scenario, target, client, rng, on_step, admin)
     finally:
         if own:
             client.close()
         if admin is not None:
             admin.clean_up()
             admin.close()
-    return ScenarioResult(scenario, tuple(results), (time.perf_counter() - started) * 1000)
+    return ScenarioResult(scenario, tuple(results), (time.perf_counter() - started) * 1000, reason)
 
 
 def _admin(scenario: Scenario, target: Target) -> tuple[MockAdmin | None, str | None]:
@@ -294,21 +313,38 @@ def _run_steps(
     rng: random.Random | None,
     on_step: Callable[[StepResult], None] | None,
     admin: MockAdmin | None = None,
-) -> list[StepResult]:
-    """The step loop of ``run_scenario``."""
+) -> tuple[list[StepResult], str | None]:
+    """The step loop of ``run_scenario``: the step results, and the skip reason of a step
+    whose ``precondition`` was not met."""
     try:
         variables = scenario_variables(scenario, target, rng)
     except UnknownVariable as exc:
-        return [StepResult("vars", FAILED, failures=(Failure("variables", str(exc)),))]
+        return [StepResult("vars", FAILED, failures=(Failure("variables", str(exc)),))], None
     results: list[StepResult] = []
+    reason = None
     for step in scenario.steps:
         if results and results[-1].status != PASSED:
             result = StepResult(
                 step.name, SKIPPED, step.line, total_iterations=step.loop.count if step.loop else 1
             )
         else:
-            result = run_step(step, client, variables, admin)
+            result = run_step(step, client, variables, admin, target.declared)
+            reason = _unmet(step, result, variables)
+            result = replace(result, status=SKIPPED) if reason else result
         results.append(result)
         if on_step:
             on_step(result)
-    return results
+    return results, reason
+
+
+def _unmet(step: Step, result: StepResult, variables: dict[str, Any]) -> str | None:
+    """The skip reason when ``step`` is a precondition its response did not meet."""
+    if step.precondition is None or result.status != FAILED:
+        return None
+    if any(f.kind in ("transport", "variables") for f in result.failures):
+        return None  # not an answer about the target's features: a real failure
+    try:
+        text = as_text(substitute(step.precondition, variables))
+    except UnknownVariable:
+        text = step.precondition
+    return f"precondition not met: {text}"

@@ -176,6 +176,7 @@ def _step(raw: dict[str, Any], line: int) -> Step:
         loop,
         line,
         okta=raw.get("okta", True),
+        precondition=raw.get("precondition"),
     )
 
 

@@ -15,6 +15,8 @@ from typing import Any
 from mockscim import schemas
 from mockscim.runner import pointer
 from mockscim.runner.client import Exchange
+from mockscim.runner.declared import DeclaredSchemas
+from mockscim.runner.declared import needs_declarations
 from mockscim.runner.model import Check
 from mockscim.runner.model import Expect
 from mockscim.runner.model import HeaderMatcher
@@ -172,7 +174,11 @@ def _diff_exact_list(expected: list, actual: list, where: str) -> list[Failure]:
 
 
 def _diff_subset_list(expected: list, actual: list, where: str) -> list[Failure]:
-    """Each expected item matches a different actual item, in any order."""
+    """Each expected item matches a different actual item, in any order; an expected ``[]``
+    matches only ``[]`` (verify's matcher uses the same rule: mockscim/verify/templates.py)."""
+    if not expected and actual:
+        message = f"{where or '(body)'}: expected an empty array, got {len(actual)} items: {short(actual)}"
+        return [Failure("json", message, where)]
     unused = list(range(len(actual)))
     failures = []
     for item in expected:
@@ -263,11 +269,20 @@ def check_value(check: Check, body: Any) -> list[Failure]:
     return failures
 
 
-def check_schema(name: str, body: Any) -> list[Failure]:
-    """The body satisfies a packaged JSON Schema (``mockscim.schemas``)."""
+def check_schema(name: str, body: Any, declared: DeclaredSchemas | None = None) -> list[Failure]:
+    """The body satisfies a packaged JSON Schema (``mockscim.schemas``); ``scim/User`` and
+    ``scim/Group`` also accept what the target declares in its /Schemas (``declared``)."""
+    findings = [(f.pointer, f.message) for f in schemas.validate(name, body)]
+    label = name
+    validator = None
+    if declared is not None and needs_declarations(name, body, bool(findings)):
+        validator = declared.validator(name)
+    if validator is not None:
+        errors = sorted(validator.iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
+        findings = [(schemas.pointer_of(e.absolute_path), e.message) for e in errors]
+        label = f"{name} (with the target's /Schemas)"
     return [
-        Failure("schema", f"{name} {finding.pointer or '(body)'}: {finding.message}", finding.pointer)
-        for finding in schemas.validate(name, body)
+        Failure("schema", f"{label} {where or '(body)'}: {message}", where) for where, message in findings
     ]
 
 
@@ -276,7 +291,9 @@ def _needs_json(expect: Expect) -> bool:
     return expect.json is not MISSING or bool(expect.checks) or expect.schema is not None
 
 
-def evaluate(expect: Expect, exchange: Exchange, body: Any) -> list[Failure]:
+def evaluate(
+    expect: Expect, exchange: Exchange, body: Any, declared: DeclaredSchemas | None = None
+) -> list[Failure]:
     """Every failure of ``exchange`` against ``expect`` (``body`` is the parsed JSON)."""
     failures = check_status(expect.status, exchange) + check_headers(expect.headers, exchange)
     failures += check_time(expect.max_ms, exchange)
@@ -287,5 +304,5 @@ def evaluate(expect: Expect, exchange: Exchange, body: Any) -> list[Failure]:
     for check in expect.checks:
         failures += check_value(check, body)
     if expect.schema is not None:
-        failures += check_schema(expect.schema, body)
+        failures += check_schema(expect.schema, body, declared)
     return failures

@@ -111,6 +111,8 @@ class Step:
     line: int = 0
     mock: MockSpec | None = None
     okta: bool = True
+    # Set: the step checks something optional; unmet expectations skip the scenario with it.
+    precondition: str | None = None
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,14 @@ Found = Iterator[tuple[tuple[str | int, ...], str]]
 
 
 def strings(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Every string inside a JSON-like value, with its path (mapping keys excluded)."""
+    """Every string inside a JSON-like value, with its path (mapping keys that hold ``${`` too:
+    they are substituted)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
+            if isinstance(key, str) and "${" in key:
+                yield (*path, key), key
             yield from strings(item, (*path, key))
     elif isinstance(value, list):
         for index, item in enumerate(value):
@@ -49,6 +52,8 @@ def _templates(step: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], An
         yield ("mock", "faults"), step["mock"].get("faults", [])
         return
     request, expect = step["request"], step["expect"]
+    if "precondition" in step:
+        yield ("precondition",), step["precondition"]
     for key in ("path", "query", "headers", "json", "body"):
         if key in request:
             yield ("request", key), request[key]
@@ -110,7 +115,7 @@ def _check_pointer(text: str) -> str | None:
 def check_mock_step(step: dict[str, Any], base: tuple[str | int, ...], requires: list[str]) -> Found:
     """A ``mock:`` step sends no SCIM request (so it takes no ``okta:`` either), and its
     scenario must declare ``mock-admin``."""
-    for key in ("request", "expect", "save", "repeat", "foreach"):
+    for key in ("request", "expect", "save", "repeat", "foreach", "precondition"):
         if key in step:
             yield (
                 (*base, key),

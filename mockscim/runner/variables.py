@@ -120,11 +120,19 @@ def substitute_text(text: str, variables: Mapping[str, Any]) -> Any:
 
 
 def substitute(value: Any, variables: Mapping[str, Any]) -> Any:
-    """Substitute every string in a JSON-like value (mapping keys stay literal)."""
+    """Substitute every string in a JSON-like value; a mapping key becomes the text it names,
+    e.g. ``${custom_urn}: {...}`` for an extension object under a URN that a variable holds."""
     if isinstance(value, str):
         return substitute_text(value, variables) if "$" in value else value
     if isinstance(value, dict):
-        return {key: substitute(item, variables) for key, item in value.items()}
+        return {_key(key, variables): substitute(item, variables) for key, item in value.items()}
     if isinstance(value, list):
         return [substitute(item, variables) for item in value]
     return value
+
+
+def _key(key: Any, variables: Mapping[str, Any]) -> Any:
+    """A mapping key with its ``${...}`` references substituted, as text."""
+    if isinstance(key, str) and "${" in key:
+        return as_text(substitute_text(key, variables))
+    return key

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -123,10 +124,10 @@ def schema_doc(schema: Schema, base_url: str) -> dict[str, Any]:
     }
 
 
-def all_schemas() -> list[Schema]:
-    """Every schema served under /Schemas, in a stable order."""
+def all_schemas(types: Mapping[str, ResourceType] = RESOURCE_TYPES) -> list[Schema]:
+    """Every schema served under /Schemas, in a stable order: each type's core, then its extensions."""
     seen: dict[str, Schema] = {}
-    for rtype in RESOURCE_TYPES.values():
+    for rtype in types.values():
         for schema in rtype.schemas():
             seen.setdefault(schema.id, schema)
     return list(seen.values())

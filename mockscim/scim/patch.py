@@ -24,15 +24,24 @@ from mockscim.scim.filter import compile_expr
 from mockscim.scim.filter import element_resolver
 from mockscim.scim.filter import equality_terms
 from mockscim.scim.filter import parse_patch_path
+from mockscim.scim.multivalued import MultiValued
+from mockscim.scim.multivalued import apply_indexed
+from mockscim.scim.multivalued import identity
+from mockscim.scim.multivalued import indexed_target
+from mockscim.scim.multivalued import write_back
 from mockscim.scim.paths import AttrPath
 from mockscim.scim.resource import coerce_complex
 from mockscim.scim.resource import coerce_extension
 from mockscim.scim.resource import coerce_scalar
 from mockscim.scim.resource import coerce_value
+from mockscim.scim.resource import extension_attributes
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 
 OPS = ("add", "replace", "remove")
+# One request's work under the store lock is bounded: Okta sends at most 1,000 membership
+# changes per PATCH (docs/okta-reference.md §9.3), one operation each at most.
+MAX_OPERATIONS = 1000
 # Keys a path-less add/replace may carry but that are not changes; the profile decides
 # (``mockscim.profiles``: Okta's group rename sends {"id", "displayName"}, docs/okta-reference.md §9.5).
 DEFAULT_PATHLESS_IGNORED = SERVER_OWNED_ATTRIBUTES
@@ -66,6 +75,13 @@ def parse_operations(body: Any) -> list[Operation]:
     ops = next((v for k, v in body.items() if k.lower() == "operations"), None)
     if not isinstance(ops, list) or not ops:
         raise InvalidValue("'Operations' must be a non-empty array of {op, path, value} objects")
+    if len(ops) > MAX_OPERATIONS:
+        # RFC 7644 §3.12: tooMany is about filter results; a request a server will not process
+        # as sent is invalidValue. The body may be small (1 MiB holds 20,000 removals).
+        raise InvalidValue(
+            f"a PATCH may carry at most {MAX_OPERATIONS} operations, not {len(ops)}; "
+            "send the changes in several PATCH requests"
+        )
     return [_operation(raw, i) for i, raw in enumerate(ops)]
 
 
@@ -99,11 +115,19 @@ def apply_patch(
     """Return a new resource with ``operations`` applied in order; ``resource`` is not changed,
     unless ``in_place`` says the caller handed over a private copy (saves a deep copy)."""
     doc = resource if in_place else copy.deepcopy(resource)
+    live: MultiValued | None = None  # a run of indexed member operations (scim/multivalued.py)
     for operation in operations:
+        indexed = indexed_target(operation, rtype)
+        if indexed is not None:
+            live = apply_indexed(doc, live, operation, *indexed)
+            continue
+        write_back(doc, live)
+        live = None
         if operation.path is None:
             _apply_pathless(doc, operation, rtype, pathless_ignored)
         else:
             _apply_path(doc, operation, rtype)
+    write_back(doc, live)
     return doc
 
 
@@ -121,7 +145,8 @@ def _apply_pathless(
             continue
         ext = rtype.extension(key)
         if ext is not None and isinstance(sub_value, dict):
-            for name, item in sub_value.items():
+            where = f"Operations[{operation.index}].value.{ext.id}"
+            for name, item in extension_attributes(ext, sub_value, where).items():
                 _apply_path(doc, Operation(operation.op, f"{ext.id}:{name}", item, operation.index), rtype)
             continue
         _apply_path(doc, Operation(operation.op, key, sub_value, operation.index), rtype)
@@ -146,12 +171,15 @@ def _apply_path(doc: dict[str, Any], operation: Operation, rtype: ResourceType) 
     target = _resolve(rtype, parsed.path, raw)
     _check_mutable(target.attr, raw)
     holder = doc if target.container is None else doc.setdefault(target.container, {})
+    before = copy.deepcopy(holder.get(target.attr.name)) if target.attr.mutability == "immutable" else None
     if parsed.filter is not None:
         _apply_filtered(holder, target.attr, parsed, operation)
     elif parsed.path.sub is not None:
         _apply_sub(holder, target.attr, parsed.path.sub, operation)
     else:
         _apply_attribute(holder, target.attr, operation)
+    if before is not None and holder.get(target.attr.name) != before:
+        raise Mutability(f"'{raw}' is immutable: it is set and cannot be changed (RFC 7644 §3.5.2)")
     if target.container is not None and not holder:
         doc.pop(target.container, None)
 
@@ -163,7 +191,7 @@ def _apply_extension_object(doc: dict[str, Any], operation: Operation, rtype: Re
         return
     ext = rtype.extension(urn)
     coerce_extension(ext, operation.value, urn)  # type: ignore[arg-type]
-    for name, item in operation.value.items():
+    for name, item in extension_attributes(ext, operation.value, urn).items():  # type: ignore[arg-type]
         _apply_path(doc, Operation(operation.op, f"{urn}:{name}", item, operation.index), rtype)
 
 
@@ -182,7 +210,7 @@ def _apply_attribute(holder: dict[str, Any], attr: Attribute, operation: Operati
         else:
             holder.pop(name, None)
         return
-    where = f"Operations[{operation.index}].value"
+    where = _value_where(operation)
     if attr.multi_valued:
         items = operation.value if isinstance(operation.value, list) else [operation.value]
         new = coerce_value(attr, items, where) or []
@@ -195,6 +223,11 @@ def _apply_attribute(holder: dict[str, Any], attr: Attribute, operation: Operati
         _store(holder, name, coerce_value(attr, operation.value, where))
 
 
+def _value_where(operation: Operation) -> str:
+    """Where a value error is: the operation's value, and the attribute its path names."""
+    return f"Operations[{operation.index}].value (for {operation.path})"
+
+
 def _union(existing: list[Any], new: list[Any]) -> list[Any]:
     """Append values not already present, compared by ``value`` where elements have one.
 
@@ -202,19 +235,12 @@ def _union(existing: list[Any], new: list[Any]) -> list[Any]:
     already present must not create a second copy (Okta re-sends memberships on "Push now").
     """
     out = list(existing)
-    seen = {_identity(item) for item in out}
+    seen = {identity(item) for item in out}
     for item in new:
-        if _identity(item) not in seen:
+        if identity(item) not in seen:
             out.append(item)
-            seen.add(_identity(item))
+            seen.add(identity(item))
     return out
-
-
-def _identity(item: Any) -> Any:
-    """What makes two multi-valued elements the same value."""
-    if isinstance(item, dict) and "value" in item:
-        return ("value", item["value"])
-    return repr(item)
 
 
 def _remove_listed(holder: dict[str, Any], attr: Attribute, value: Any) -> None:
@@ -255,7 +281,7 @@ def _set_sub(element: dict[str, Any], sub: Attribute, operation: Operation) -> N
         return
     if sub.mutability == "immutable" and sub.name in element and element[sub.name] != operation.value:
         raise Mutability(f"'{operation.path}' is immutable once set")
-    element[sub.name] = coerce_scalar(sub, operation.value, f"Operations[{operation.index}].value")
+    element[sub.name] = coerce_scalar(sub, operation.value, _value_where(operation))
 
 
 def _apply_filtered(holder: dict[str, Any], attr: Attribute, parsed: PatchPath, operation: Operation) -> None:
@@ -284,7 +310,8 @@ def _remove_hits(
 ) -> None:
     """Remove matching elements, or one sub-attribute of each; no match is not an error."""
     if sub is None:
-        _store(holder, attr.name, [el for el in elements if not any(el is hit for hit in hits)])
+        gone = {id(hit) for hit in hits}  # a set: removing every member is linear, not quadratic
+        _store(holder, attr.name, [el for el in elements if id(el) not in gone])
         return
     sub_attr = attr.sub(sub)
     if sub_attr is None:

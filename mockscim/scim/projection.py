@@ -39,25 +39,41 @@ def check_names(rtype: ResourceType, names: tuple[str, ...]) -> None:
         _parse(rtype, name)
 
 
-def _take(source: dict[str, Any], target: dict[str, Any], name: str, sub: str | None) -> None:
-    """Copy ``name`` (or only its ``sub`` part) from source into target."""
+def _take(source: dict[str, Any], target: dict[str, Any], name: str, subs: set[str] | None) -> None:
+    """Copy ``name`` from source into target: whole, or only the sub-attributes in ``subs``.
+
+    A multi-valued attribute keeps one element per source element that has any requested
+    sub-attribute, so ``emails.value,emails.type`` returns each email with its own type.
+    """
     if name not in source:
         return
     value = source[name]
-    if sub is None:
+    if subs is None:
         target[name] = value
     elif isinstance(value, list):
-        parts = [{sub: el[sub]} for el in value if isinstance(el, dict) and sub in el]
-        if parts:
-            existing = target.get(name)
-            target[name] = _merge_lists(existing, parts) if isinstance(existing, list) else parts
-    elif isinstance(value, dict) and sub in value:
-        target.setdefault(name, {})[sub] = value[sub]
+        parts = [{k: v for k, v in el.items() if k in subs} for el in value if isinstance(el, dict)]
+        if parts := [part for part in parts if part]:
+            target[name] = parts
+    elif isinstance(value, dict):
+        if part := {k: v for k, v in value.items() if k in subs}:
+            target[name] = part
 
 
-def _merge_lists(existing: list[dict[str, Any]], parts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Merge per-element projections of the same multi-valued attribute (emails.value,emails.type)."""
-    return [{**a, **b} for a, b in zip(existing, parts, strict=False)]
+def _wanted(
+    rtype: ResourceType, attributes: tuple[str, ...]
+) -> dict[tuple[str | None, str], set[str] | None]:
+    """Group ``attributes`` by (container, attribute): None asks for all of it, else which subs."""
+    wanted: dict[tuple[str | None, str], set[str] | None] = {}
+    for name in attributes:
+        container, attr, sub = _parse(rtype, name)
+        key = (container, attr)
+        if sub is None:
+            wanted[key] = None
+        elif key not in wanted:
+            wanted[key] = {sub}
+        elif wanted[key] is not None:
+            wanted[key].add(sub)  # type: ignore[union-attr]
+    return wanted
 
 
 def _drop(target: dict[str, Any], name: str, sub: str | None) -> None:
@@ -77,16 +93,20 @@ def project(
     """Return the resource limited to ``attributes``, or without ``excluded``; id stays."""
     if attributes:
         out: dict[str, Any] = {k: resource[k] for k in _ALWAYS if k in resource}
-        for name in attributes:
-            container, attr, sub = _parse(rtype, name)
+        wanted = _wanted(rtype, attributes)
+        whole = {container for container, attr in wanted if container and not attr}
+        for (container, attr), subs in wanted.items():
+            if container in whole and attr:
+                continue  # the whole extension is asked for: a part of it adds nothing
             if container is None:
-                _take(resource, out, attr, sub)
+                _take(resource, out, attr, subs)
             elif not attr:
                 _take(resource, out, container, None)
             elif isinstance(resource.get(container), dict):
-                _take(resource[container], out.setdefault(container, {}), attr, sub)
-                if not out[container]:
-                    out.pop(container)
+                part = dict(out.get(container) or {})  # a new dict: never write into shared values
+                _take(resource[container], part, attr, subs)
+                if part:
+                    out[container] = part
         return out
     if not excluded:
         return resource

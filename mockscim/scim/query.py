@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 from mockscim.constants import LIST_RESPONSE
@@ -15,6 +16,7 @@ from mockscim.scim.filter import parse_filter
 from mockscim.scim.filter import resolve_attribute
 from mockscim.scim.paths import AttrPath
 from mockscim.scim.paths import parse_attr_path
+from mockscim.scim.projection import check_names
 from mockscim.scim.schema import ResourceType
 
 
@@ -154,3 +156,33 @@ def sort_resources(
     missing = [r for k, r in keyed if k[0] == 1]
     present.sort(key=lambda pair: pair[0], reverse=descending)
     return [r for _, r in present] + missing
+
+
+def _applies(rtype: ResourceType, name: str) -> bool:
+    """True when ``name`` is an attribute (or extension) of ``rtype``."""
+    try:
+        check_names(rtype, (name,))
+    except InvalidValue:
+        return False
+    return True
+
+
+def check_root_names(types: tuple[ResourceType, ...], names: tuple[str, ...]) -> None:
+    """A root search's attribute names must each belong to at least one resource type."""
+    for name in names:
+        if not any(_applies(rtype, name) for rtype in types):
+            kinds = ", ".join(rtype.name for rtype in types)
+            raise InvalidValue(f"'{name}' is not an attribute of any resource type ({kinds}); check the list")
+
+
+def for_resource_type(search: SearchRequest, rtype: ResourceType) -> SearchRequest:
+    """The projection of a root search (RFC 7644 §3.4.3) as it applies to ``rtype``.
+
+    Names of another type's attributes are left out (``members`` for a User). When none of the
+    requested ``attributes`` apply, only what is always returned (id, schemas) is, RFC 7644 §3.9.
+    """
+    attributes = tuple(name for name in search.attributes if _applies(rtype, name))
+    if search.attributes and not attributes:
+        attributes = ("id",)
+    excluded = tuple(name for name in search.excluded if _applies(rtype, name))
+    return replace(search, attributes=attributes, excluded=excluded)

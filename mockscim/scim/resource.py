@@ -12,6 +12,7 @@ from typing import Any
 
 from mockscim.constants import SERVER_OWNED_ATTRIBUTES
 from mockscim.errors import InvalidValue
+from mockscim.errors import Mutability
 from mockscim.scim.schema import Attribute
 from mockscim.scim.schema import ResourceType
 from mockscim.scim.schema import Schema
@@ -111,12 +112,33 @@ def _check_primary(attr: Attribute, items: list[Any], where: str) -> None:
         raise InvalidValue(f"{where} has {len(primaries)} values marked primary; at most one may be")
 
 
-def coerce_extension(schema: Schema, value: Any, where: str) -> dict[str, Any]:
-    """Check the object stored under an extension URN key."""
+def extension_attributes(schema: Schema, value: Any, where: str) -> dict[str, Any]:
+    """The attributes of an extension object, without a ``schemas`` key naming the extension.
+
+    RFC 7644 §3.5.2: a path (or key) that is the extension URN addresses the extension object;
+    clients that serialise the extension as a resource add ``schemas`` to it, which is not an
+    attribute of the extension. It is accepted when it names this extension only.
+    """
     if not isinstance(value, dict):
         raise _wrong(where, "an object of extension attributes", value)
+    key = next((k for k in value if k.lower() == "schemas"), None)
+    if key is None:
+        return value
+    named = value[key]
+    if not isinstance(named, list) or any(
+        not isinstance(u, str) or u.lower() != schema.id.lower() for u in named
+    ):
+        raise InvalidValue(
+            f"{where}.{key} inside the {schema.name} extension object may only list '{schema.id}'; "
+            "remove it or list the extension URN"
+        )
+    return {k: v for k, v in value.items() if k != key}
+
+
+def coerce_extension(schema: Schema, value: Any, where: str) -> dict[str, Any]:
+    """Check the object stored under an extension URN key."""
     out: dict[str, Any] = {}
-    for key, sub_value in value.items():
+    for key, sub_value in extension_attributes(schema, value, where).items():
         attr = schema.attribute(key)
         if attr is None:
             raise InvalidValue(f"{where}.{key} is not an attribute of {schema.name} ({schema.id})")
@@ -156,7 +178,7 @@ def normalize_resource(
             )
             continue
         _place(out, key, value, rtype, declared, custom_extensions)
-    _check_required(out, rtype)
+    _check_required(out, rtype, declared)
     out["schemas"] = _schemas_for(out, rtype)
     return out, password
 
@@ -205,11 +227,42 @@ def _place_urn(
     )
 
 
-def _check_required(resource: dict[str, Any], rtype: ResourceType) -> None:
-    """Every required attribute must have a non-empty value (RFC 7643 §2.2 ``required``)."""
+def _check_required(resource: dict[str, Any], rtype: ResourceType, declared: list[str]) -> None:
+    """Every required attribute must have a non-empty value (RFC 7643 §2.2 ``required``).
+
+    An extension's required attributes apply to a resource that carries the extension: its
+    object is present or its URN is listed in ``schemas`` (the extensions are optional for
+    the resource type, RFC 7643 §6 ``schemaExtensions.required`` false).
+    """
     for attr in rtype.schema.attributes:
         if attr.required and resource.get(attr.name) in (None, "", []):
             raise InvalidValue(f"{attr.name} is required for a {rtype.name} and must not be empty")
+    listed = {urn.lower() for urn in declared}
+    for ext, _ in rtype.extensions:
+        values = resource.get(ext.id)
+        if values is None and ext.id.lower() not in listed:
+            continue
+        for attr in ext.attributes:
+            if attr.required and (values or {}).get(attr.name) in (None, "", []):
+                raise InvalidValue(
+                    f"{ext.id}:{attr.name} is required for a {rtype.name} that carries the {ext.name} "
+                    f"extension; send it, or leave '{ext.id}' out of schemas"
+                )
+
+
+def keep_immutable(current: dict[str, Any], new: dict[str, Any], rtype: ResourceType) -> None:
+    """A replacement (PUT) may not change an immutable extension attribute once it is set
+    (RFC 7643 §7, RFC 7644 §3.5.1); one it leaves out keeps its stored value."""
+    for urn, name in rtype.immutable():
+        old = (current.get(urn) or {}).get(name)
+        if old is None:
+            continue
+        given = (new.get(urn) or {}).get(name)
+        if given is None:
+            new.setdefault(urn, {})[name] = old
+        elif given != old:
+            raise Mutability(f"{urn}:{name} is immutable: it is {old!r} and cannot become {given!r}")
+    new["schemas"] = _schemas_for(new, rtype)
 
 
 def _schemas_for(resource: dict[str, Any], rtype: ResourceType) -> list[str]:

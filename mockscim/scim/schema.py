@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from typing import Any
 
 from mockscim.constants import ENTERPRISE_SCHEMA
 from mockscim.constants import GROUP_SCHEMA
@@ -88,6 +89,24 @@ class ResourceType:
     def attribute(self, name: str) -> Attribute | None:
         """Return a core attribute or a common attribute (id, externalId, meta)."""
         return self.schema.attribute(name) or COMMON.attribute(name)
+
+    def never_returned(self) -> tuple[tuple[str, str], ...]:
+        """(extension URN, attribute) pairs a response never carries (declared writeOnly)."""
+        return tuple(
+            (ext.id, attr.name)
+            for ext, _ in self.extensions
+            for attr in ext.attributes
+            if attr.returned == "never"
+        )
+
+    def immutable(self) -> tuple[tuple[str, str], ...]:
+        """(extension URN, attribute) pairs that may be set once and never changed."""
+        return tuple(
+            (ext.id, attr.name)
+            for ext, _ in self.extensions
+            for attr in ext.attributes
+            if attr.mutability == "immutable"
+        )
 
     def locate(self, urn: str | None, name: str) -> tuple[str | None, Attribute] | None:
         """Where attribute ``name`` lives: (extension URN or None for the core, its definition).
@@ -267,7 +286,48 @@ GROUP = Schema(
     ),
 )
 
-USER_TYPE = ResourceType("User", "/Users", "User Account", USER, extensions=((ENTERPRISE_USER, False),))
-GROUP_TYPE = ResourceType("Group", "/Groups", "Group", GROUP)
-RESOURCE_TYPES: dict[str, ResourceType] = {"User": USER_TYPE, "Group": GROUP_TYPE}
+
+def declared_attribute(doc: dict[str, Any]) -> Attribute:
+    """An attribute from its RFC 7643 §7 representation (a validated extension file entry)."""
+    mutability = doc.get("mutability", "readWrite")
+    return Attribute(
+        doc["name"],
+        doc.get("type", "string"),
+        multi_valued=doc.get("multiValued", False),
+        required=doc.get("required", False),
+        case_exact=doc.get("caseExact", False),
+        mutability=mutability,
+        # A write-only value is never returned (RFC 7643 §7 "returned": never).
+        returned="never" if mutability == "writeOnly" else doc.get("returned", "default"),
+        uniqueness=doc.get("uniqueness", "none"),
+        description=doc.get("description", ""),
+        sub_attributes=tuple(declared_attribute(sub) for sub in doc.get("subAttributes", ())),
+        canonical_values=tuple(doc.get("canonicalValues", ())),
+        reference_types=tuple(doc.get("referenceTypes", ())),
+    )
+
+
+def declared_schema(doc: dict[str, Any]) -> Schema:
+    """A custom extension schema from its RFC 7643 §7 representation (``--schema-extension``)."""
+    name = doc.get("name") or doc["id"].rpartition(":")[2]
+    attributes = tuple(declared_attribute(a) for a in doc.get("attributes", ()))
+    return Schema(doc["id"], name, doc.get("description") or f"Custom extension {name}", attributes)
+
+
+def resource_types(extensions: tuple[Schema, ...] = ()) -> dict[str, ResourceType]:
+    """User (core, enterprise, then every declared extension, none required) and Group.
+
+    Declared extensions are modelled exactly like the enterprise one, so filters, PATCH paths,
+    projection, validation and discovery treat them all the same way.
+    """
+    user_extensions = ((ENTERPRISE_USER, False), *((ext, False) for ext in extensions))
+    user = ResourceType("User", "/Users", "User Account", USER, extensions=user_extensions)
+    return {"User": user, "Group": ResourceType("Group", "/Groups", "Group", GROUP)}
+
+
+# The resource types of a server started without --schema-extension.
+RESOURCE_TYPES: dict[str, ResourceType] = resource_types()
+USER_TYPE = RESOURCE_TYPES["User"]
+GROUP_TYPE = RESOURCE_TYPES["Group"]
+BUILT_IN_URNS = (USER.id, ENTERPRISE_USER.id, GROUP.id)
 SCHEMAS: dict[str, Schema] = {s.id: s for s in (USER, ENTERPRISE_USER, GROUP)}

@@ -18,7 +18,10 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.ids import IdGenerator
 from mockscim.journal import Journal
+from mockscim.schema_extensions import load_extension_files
 from mockscim.scim.query import Limits
+from mockscim.scim.schema import ResourceType
+from mockscim.scim.schema import resource_types
 from mockscim.server import auth
 from mockscim.server import faulting
 from mockscim.server import inspection
@@ -51,13 +54,15 @@ def create_app(
 ) -> Flask:
     """Build a mockscim WSGI app; every app (and every tenant) owns its own state."""
     settings = (settings or Settings()).validate()
+    # --schema-extension files, read once: every tenant serves the same resource types.
+    types = resource_types(load_extension_files(settings.schema_extensions))
     default = _tenant_state(
-        settings, DEFAULT_TENANT, None, store=store, journal=journal, clock=clock, ids=ids
+        settings, DEFAULT_TENANT, None, types, store=store, journal=journal, clock=clock, ids=ids
     )
     clock = default.store.clock
 
     def factory(name: str, auth: AuthConfig | None) -> AppState:
-        return _tenant_state(settings, name, auth, clock=clock)
+        return _tenant_state(settings, name, auth, types, clock=clock)
 
     registry = Tenants(
         default, factory, dynamic=settings.tenant_mode == "dynamic", limit=settings.max_tenants
@@ -94,6 +99,7 @@ def _tenant_state(
     settings: Settings,
     name: str,
     auth: AuthConfig | None,
+    types: dict[str, ResourceType],
     *,
     store: InMemoryStore | None = None,
     journal: Journal | None = None,
@@ -102,7 +108,11 @@ def _tenant_state(
 ) -> AppState:
     """Fresh state for one tenant; only the default tenant writes the journal file."""
     profile = settings.profile
-    options = StoreOptions(unique_group_names=profile.unique_group_names, max_members=settings.max_members)
+    options = StoreOptions(
+        unique_group_names=profile.unique_group_names,
+        max_members=settings.max_members,
+        members_must_exist=settings.strict,  # RFC 7644 §3.5.2 allows unknown member ids otherwise
+    )
     limits = Limits(
         default_count=profile.default_count,
         max_count=settings.max_count,
@@ -112,7 +122,7 @@ def _tenant_state(
     journal_file = settings.journal_file if name == DEFAULT_TENANT else None
     return AppState(
         settings=settings,
-        store=store or InMemoryStore(clock=clock, ids=ids, options=options),
+        store=store or InMemoryStore(clock=clock, ids=ids, options=options, types=types),
         limits=limits,
         journal=journal
         or Journal(

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
+from flask import current_app
 from flask import jsonify
 from flask import request
 
@@ -62,8 +63,14 @@ def _entry_filter(params: dict[str, Any]) -> EntryFilter:
 
 @bp.get("/health")
 def health() -> Response:
-    """Liveness, without credentials."""
-    return jsonify({"status": "ok", "version": __version__})
+    """Liveness, without credentials; with ``--state-file``, whether the file is being written."""
+    body: dict[str, Any] = {"status": "ok", "version": __version__}
+    state_file = current_app.extensions.get("mockscim.state_file")
+    if state_file is not None:
+        body["state_file"] = state_file.health()
+        if body["state_file"]["status"] != "ok":
+            body["status"] = "degraded"
+    return jsonify(body)
 
 
 @bp.get("/requests")
@@ -241,35 +248,24 @@ def export_journal() -> Response:
 
 @bp.post("/verify")
 def verify_journal() -> Response:
-    """``{"flows": [...], "strict_order": false, "mapping": {...}}``: the verify report as JSON."""
-    from mockscim.verify import check_mappings
-    from mockscim.verify import load_mappings
-    from mockscim.verify import match_flow
-    from mockscim.verify.flows import FlowNotFound
-    from mockscim.verify.flows import load_flows
-    from mockscim.verify.mapping import MappingError
-    from mockscim.verify.report import flow_dict
+    """``{"flows": [...], "strict_order": false, "mapping": {...}, "since": id, "until": id}``:
+    the verify report as JSON (the service ``mockscim verify`` and the dashboard use)."""
+    from mockscim.verify import VerifyInputError
+    from mockscim.verify import load
+    from mockscim.verify import verify
 
     body = admin_body("VerifyRequest")
     flows_dir = get_state().settings.flows_dir
-    loaded, errors = [], []
+    loaded = []
     try:
         for name in body.get("flows", []):
             root, files = locate(name, flows_dir)  # the library or --flows-dir, nothing else
-            found, problems = load_flows([str(path) for path in files], root)
-            loaded += found
-            errors += problems
-        rules = load_mappings(body["mapping"]) if "mapping" in body else None
-    except (FlowNotFound, MappingError) as exc:
+            loaded += load([str(path) for path in files], root=root)[0]
+        rules = load([], body.get("mapping"))[1]
+    except VerifyInputError as exc:
         raise InvalidValue(str(exc)) from None
-    if errors:
-        raise InvalidValue("; ".join(str(e) for e in errors))
     entries = get_state().journal.entries()
+    window = {"since": body.get("since"), "until": body.get("until")}
     strict = body.get("strict_order", False)
-    results = [match_flow(scenario, entries, strict_order=strict, name=name) for name, scenario in loaded]
-    report: dict[str, Any] = {"flows": [flow_dict(r) for r in results]}
-    if rules is not None:
-        checked, failures = check_mappings(rules, entries)
-        report["mapping"] = {"checked": checked, "failures": [vars(f) for f in failures]}
-    report["passed"] = all(r.passed for r in results) and not report.get("mapping", {}).get("failures")
-    return jsonify(report)
+    report = verify(entries, loaded, **window, strict_order=strict, mapping=rules)
+    return jsonify(report.to_dict())

@@ -1,6 +1,7 @@
-"""Every use of ``mockscim.inspect.flows`` by the dashboard, in one small place: the operation
-labels of the filter, each feed row's readable label, an entry's Okta doc link, and the
-journal grouped into flows."""
+"""Every use of the operation table (``mockscim.inspect.operations``) and of the session
+grouping (``mockscim.inspect.flows``) by the dashboard, in one small place: the operation labels
+of the filter, each feed row's readable label, an entry's Okta doc link, and the journal grouped
+by flow role. The library flows' verdicts come from the verify service (``dashboard_tools``)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ from flask import Response
 from flask import jsonify
 
 from mockscim.errors import NotFound
-from mockscim.inspect.classify import OPERATIONS
-from mockscim.inspect.flows import OPERATION_INFO
-from mockscim.inspect.flows import describe
 from mockscim.inspect.flows import group_flows
+from mockscim.inspect.operations import TABLE
+from mockscim.inspect.operations import describe
 from mockscim.journal import Entry
 from mockscim.server.dashboard_access import bp
 from mockscim.server.state import get_state
@@ -21,7 +21,7 @@ from mockscim.server.state import get_state
 
 def operation_options() -> list[dict[str, str]]:
     """The operation filter's choices: each Okta operation with its readable label."""
-    return [{"value": op, "label": OPERATION_INFO[op].label} for op in OPERATIONS]
+    return [{"value": row.name, "label": row.label} for row in TABLE]
 
 
 def summarize(entry: Entry) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def summarize(entry: Entry) -> dict[str, Any]:
         "operation": entry.get("operation"),
         "label": describe(entry)["label"],
         "status": entry["response"].get("status"),
-        "severity": "error" if "error" in severities else "warning" if "warning" in severities else None,
+        "severity": next((s for s in ("error", "warning", "info") if s in severities), None),
         "findings": len(findings),
         "resource": entry.get("resource"),
         "subject": _subject(entry),
@@ -66,6 +66,6 @@ def entry_detail(entry_id: int) -> Response:
 
 @bp.get("/dashboard/api/flows")
 def flows() -> Response:
-    """The journal grouped into Okta flows, newest first (mockscim.inspect.flows)."""
+    """The journal grouped by the operations' flow roles, newest first (mockscim.inspect.flows)."""
     grouped = group_flows(get_state().journal.entries())
     return jsonify({"flows": [flow.to_dict() for flow in reversed(grouped)]})

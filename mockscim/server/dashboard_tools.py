@@ -6,8 +6,9 @@ Each tool calls the code its CLI and admin API use, so the page never disagrees 
 
 - export: ``mockscim.export`` (same YAML as ``GET /__admin/export`` and ``mockscim export``);
 - faults: the admin API's own views over ``get_state().faults``;
-- library flows: ``mockscim.verify.match_flow`` over the journal (same verdicts as
-  ``mockscim verify okta --journal FILE``), cached until the journal or the library changes.
+- library flows: the verify service (``mockscim.verify.verify``) over the journal, the same
+  call as ``mockscim verify okta --journal FILE`` and ``POST /__admin/verify``, cached until
+  the journal or the library changes.
 """
 
 from __future__ import annotations
@@ -47,7 +48,9 @@ SUFFIX = ".scenario.yaml"
 
 DEFAULT_NAME = "Recorded Okta session"
 LIBRARY_FOLDER = "okta"  # the flows meant for verify: scenarios/okta/**
-LIBRARY_WINDOW = 500  # newest journal entries matched by default (cost grows with the journal)
+# Newest journal entries matched by default; None matches the whole journal, which the verify
+# search handles in about a second at 10,000 entries (docs/performance.md).
+LIBRARY_WINDOW: int | None = None
 
 
 # -- export as scenario ---------------------------------------------------------------------------
@@ -176,8 +179,8 @@ def library() -> Library:
 
 @bp.get("/dashboard/api/library-flows")
 def library_flows() -> Response:
-    """Each library flow matched over the journal (newest LIBRARY_WINDOW entries, or ``?since=``)."""
-    from mockscim.verify import match_flow
+    """Each library flow's verdict over the journal (all of it, or from ``?since=``)."""
+    from mockscim.verify import verify
 
     journal = get_state().journal
     entries = journal.entries()
@@ -191,18 +194,22 @@ def library_flows() -> Response:
         cached = verdicts.key == key
         if not cached:
             started = time.perf_counter()
-            verdicts.flows = [_flow_view(n, s, match_flow(s, window, name=n)) for n, s in flows.flows]
+            report = verify(entries, flows.flows, since=start)
+            views = zip(flows.flows, report.flows, strict=True)
+            verdicts.flows = [_flow_view(name, scenario, result) for (name, scenario), result in views]
             verdicts.key, verdicts.elapsed_ms = key, (time.perf_counter() - started) * 1000
         body = {"flows": verdicts.flows, "elapsed_ms": round(verdicts.elapsed_ms, 1), "cached": cached}
     return jsonify({**body, "window": _window_doc(window, entries, start), "errors": flows.errors})
 
 
 def _window_start(entries: list[Entry]) -> int | None:
-    """``?since=<id>`` if given, else the id that leaves the newest LIBRARY_WINDOW entries."""
+    """``?since=<id>`` if given, else the id that leaves the newest LIBRARY_WINDOW entries (if set)."""
     value = request.args.get("since")
     if value not in (None, ""):
         return integer(value, "since (a journal entry id)", minimum=0)
-    return entries[-LIBRARY_WINDOW]["id"] if len(entries) > LIBRARY_WINDOW else None
+    if LIBRARY_WINDOW is None or len(entries) <= LIBRARY_WINDOW:
+        return None
+    return entries[-LIBRARY_WINDOW]["id"]
 
 
 def _span(window: list[Entry]) -> tuple[int, int, int]:

@@ -19,6 +19,7 @@ from mockscim.config import Settings
 from mockscim.errors import ScimError
 from mockscim.faults import Fault
 from mockscim.faults import FaultError
+from mockscim.faults import fault_tenant
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
 from mockscim.server.middleware import CLOSE_KEY
@@ -117,12 +118,14 @@ def load_faults(registry: Any, document: Any) -> int:
     if not isinstance(specs, list):
         raise FaultError("'faults' must be a list")
     for index, spec in enumerate(specs):
-        tenant = spec.get("match", {}).get("tenant") if isinstance(spec, dict) else None
-        state = registry.resolve(tenant if tenant not in (None, "default") else None)
-        if "seed" in document:
-            state.faults.reseed(document["seed"])
         try:
+            tenant = fault_tenant(spec)
+            state = registry.resolve(tenant if tenant not in (None, "default") else None)
+            if "seed" in document:
+                state.faults.reseed(document["seed"])
             state.faults.add(spec)
         except FaultError as exc:
             raise FaultError(f"faults[{index}]: {exc}") from None
+        except ScimError as exc:  # the tenant cannot exist (a bad name, static mode, the limit)
+            raise FaultError(f"faults[{index}]: match.tenant: {exc.detail}") from None
     return len(specs)

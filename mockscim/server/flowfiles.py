@@ -20,6 +20,7 @@ from mockscim.verify.flows import library_ids
 
 MAX_FLOW_BYTES = 256 * 1024  # the largest library flow is about 20 KiB
 MAX_FLOW_FILES = 200  # a folder expands to at most this many flows (the library has about 40)
+FLOW_FILES = (".yaml", ".yml")  # a file named in full; a folder expands to its *.scenario.yaml
 _NAME = re.compile(r"[A-Za-z0-9._/-]{1,200}")
 
 
@@ -44,7 +45,7 @@ def _files(name: str, root: Path) -> list[Path]:
         if path.is_dir():
             found = sorted(p for p in path.rglob("*" + SUFFIX) if _readable(p, base))
             return found[:MAX_FLOW_FILES]
-        if path.name.endswith(SUFFIX) and _readable(path, base):
+        if path.name.endswith(FLOW_FILES) and _readable(path, base):
             return [path]
     return []
 
@@ -61,7 +62,7 @@ def _unknown(name: str, flows_dir: Path | None) -> str:
     close = [i for i in library_ids() if shown.rsplit("/", 1)[-1] and shown.rsplit("/", 1)[-1] in i][:8]
     where = "a library id (GET /__admin/dashboard/api/library-flows lists them)"
     if flows_dir is not None:
-        where += f" or a {SUFFIX} file under --flows-dir, by relative path"
+        where += " or a YAML file (or folder of *.scenario.yaml) under --flows-dir, by relative path"
     else:
         where += "; start mockscim with --flows-dir FOLDER to verify your own flow files"
     hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -28,6 +28,7 @@ from mockscim.inspect.findings import Finding
 from mockscim.inspect.findings import inspect
 from mockscim.inspect.findings import path_warnings
 from mockscim.inspect.masking import mask_text
+from mockscim.inspect.members import unknown_members
 from mockscim.server.bodies import request_body
 from mockscim.server.middleware import RAW_PATH_KEY
 from mockscim.server.state import get_state
@@ -51,6 +52,7 @@ class Inspection:
     body_problem: str | None
     raw_path: str | None
     base_path: str
+    unknown_members: list[Finding] = field(default_factory=list)  # looked up before the view
     _findings: list[Finding] | None = field(default=None, repr=False)
 
     def findings(self) -> list[Finding]:
@@ -64,7 +66,8 @@ class Inspection:
             else:
                 found = inspect(self.envelope, self.classification, body_problem=self.body_problem)
             scim_path = self.envelope["path"]
-            self._findings = found + path_warnings(self.raw_path, scim_path, self.base_path)
+            paths = path_warnings(self.raw_path, scim_path, self.base_path)
+            self._findings = found + self.unknown_members + paths
         return self._findings
 
 
@@ -125,7 +128,9 @@ def inspection() -> Inspection:
     _, rtype, rid = route_of(scim_path)
     classification = classify(envelope, _prior(rtype, rid))
     raw_path = request.environ.get(RAW_PATH_KEY)
-    g.mockscim_inspection = Inspection(envelope, classification, problem, raw_path, base)
+    store = get_state().store  # group members are looked up now, while the store is as it was
+    unknown = unknown_members(envelope, lambda mid: store.exists("User", mid) or store.exists("Group", mid))
+    g.mockscim_inspection = Inspection(envelope, classification, problem, raw_path, base, unknown)
     return g.mockscim_inspection
 
 

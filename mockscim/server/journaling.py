@@ -142,8 +142,9 @@ def _summary(response: Response, started: float, settings: Settings) -> dict[str
     base = settings.base_path
     scim_path = request.path[len(base) :] if base and request.path.startswith(base) else request.path
     query = _bounded(mask_query(first_values(list(request.args.items(multi=True)))), ANONYMOUS)
+    headers = _bounded(mask_headers(dict(request.headers)), ANONYMOUS)
     envelope = {"method": _cut(request.method, 32), "path": _cut(scim_path or "/", ANONYMOUS.length)}
-    classification = classify({**envelope, "query": query, "headers": {}, "body": None})
+    classification = classify({**envelope, "query": query, "headers": headers, "body": None})
     return {
         "at": g.mockscim_at,
         "duration_ms": round((monotonic() - started) * 1000, 3),
@@ -152,7 +153,7 @@ def _summary(response: Response, started: float, settings: Settings) -> dict[str
             "path": _cut(request.script_root + request.path, ANONYMOUS.length),
             "scim_path": envelope["path"],
             "query": query,
-            "headers": _bounded(mask_headers(dict(request.headers)), ANONYMOUS),
+            "headers": headers,
             "body": None,
             "body_size": request.content_length or 0,
             "authenticated": False,

@@ -1,7 +1,8 @@
 """``--state-file``: a request that changed the default tenant's store gets it saved.
 
 In ``request`` mode the file is written before the response goes out; in ``batch`` mode the
-writer thread of ``mockscim.persistence.StateFile`` picks the change up within a second.
+writer thread of ``mockscim.persistence.StateFile`` is woken and writes it, at most once a
+second; a write that fails is retried there (and in ``request`` mode answered 503).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from flask import Response
 from flask import g
 
 from mockscim.config import Settings
+from mockscim.errors import ScimError
 from mockscim.persistence import StateFile
+from mockscim.server.responses import scim_response
 from mockscim.server.state import resolved_state
 from mockscim.server.state import tenants
 
@@ -38,5 +41,8 @@ def init_app(app: Flask, settings: Settings) -> None:
         if resolved_state() is default and g.get("mockscim_generation", default.store.generation) != (
             default.store.generation
         ):
-            state_file.changed()
+            try:
+                state_file.changed()
+            except ScimError as exc:  # request mode: not saved, so not acknowledged (503)
+                return scim_response(exc.to_dict(), exc.status, exc.headers)
         return response

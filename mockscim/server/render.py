@@ -20,6 +20,11 @@ def render(
     meta["location"] = f"{base}{rtype.endpoint}/{record['id']}"
     meta["version"] = etag(meta["version"])
     out["meta"] = meta
+    for urn, name in rtype.never_returned():  # writeOnly extension attributes (RFC 7643 §7)
+        if isinstance(out.get(urn), dict) and name in out[urn]:
+            out[urn] = {k: v for k, v in out[urn].items() if k != name}
+            if not out[urn]:
+                del out[urn]
     for group in out.get("groups", []):
         group["$ref"] = f"{base}/Groups/{group['value']}"
     if search is not None and (search.attributes or search.excluded):

@@ -15,6 +15,12 @@ from mockscim import jsontext
 from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.server.state import get_state
 
+# RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text;
+# the header is a comma-separated list of them (§13.1.1). Our versions are at most 18 digits.
+_ENTITY_TAG = re.compile(r'[ \t]*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)')
+_VERSION = re.compile(r"[0-9]{1,18}")
+MAX_ETAG_HEADER = 1024
+
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialize ``body`` as ``application/scim+json`` (RFC 7644 §8.1)."""
@@ -72,12 +78,28 @@ def etag(version: int) -> str:
     return f'W/"{version}"'
 
 
-def parse_etag(header: str | None) -> int | None | str:
-    """Read If-Match/If-None-Match: None if absent, ``"*"`` for any, -1 if unparseable."""
+def parse_etag(header: str | None) -> None | str | frozenset[int]:
+    """Read If-Match/If-None-Match: None if absent, ``"*"`` for any, else the versions it names.
+
+    RFC 9110 §13.1.1 makes both a list of entity-tags (§8.8.3: ``[W/]"opaque"``). Only tags of
+    our own form ``W/"n"`` (or ``"n"``; compared weakly, as RFC 7644 §3.14 uses weak ETags) name
+    a version. A malformed or over-long header names none: it matches no version, so If-Match
+    answers 412 and If-None-Match serves the resource, and nothing is ever parsed unbounded.
+    """
     if header is None:
         return None
     text = header.strip()
     if text == "*":
         return "*"
-    text = text.removeprefix("W/").strip('"')
-    return int(text) if text.isdigit() else -1
+    if len(text) > MAX_ETAG_HEADER:
+        return frozenset()
+    versions: set[int] = set()
+    position = 0
+    while position < len(text):
+        match = _ENTITY_TAG.match(text, position)
+        if match is None:
+            return frozenset()
+        if _VERSION.fullmatch(match.group(1)):
+            versions.add(int(match.group(1)))
+        position = match.end()
+    return frozenset(versions)

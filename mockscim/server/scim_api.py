@@ -17,8 +17,11 @@ from mockscim.scim.patch import parse_operations
 from mockscim.scim.projection import check_names
 from mockscim.scim.query import SearchRequest
 from mockscim.scim.query import build_search
+from mockscim.scim.query import check_root_names
+from mockscim.scim.query import for_resource_type
 from mockscim.scim.query import list_response
 from mockscim.scim.query import search_body_params
+from mockscim.scim.resource import keep_immutable
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import ResourceType
@@ -33,10 +36,10 @@ from mockscim.server.state import get_state
 bp = Blueprint("scim", __name__)
 
 
-def _if_match() -> int | None:
-    """The version an If-Match header demands (None for absent or ``*``); bad values never match."""
+def _if_match() -> frozenset[int] | None:
+    """The versions an If-Match header accepts (None for absent or ``*``); bad values match none."""
     wanted = parse_etag(request.headers.get("If-Match"))
-    return None if wanted in (None, "*") else wanted  # type: ignore[return-value]
+    return wanted if isinstance(wanted, frozenset) else None
 
 
 def _one(rtype: ResourceType, record: dict[str, Any], status: int = 200) -> Response:
@@ -69,18 +72,20 @@ def _search(rtype: ResourceType, search: SearchRequest) -> Response:
 
 def list_resources(rtype: str) -> Response:
     """GET /Users, GET /Groups: filter, paginate, sort, project (RFC 7644 §3.4.2)."""
-    return _search(RESOURCE_TYPES[rtype], build_search(request.args, get_state().limits))
+    state = get_state()
+    return _search(state.types[rtype], build_search(request.args, state.limits))
 
 
 def search_resources(rtype: str) -> Response:
     """POST /Users/.search and /Groups/.search (RFC 7644 §3.4.3)."""
-    params = search_body_params(read_json())
-    return _search(RESOURCE_TYPES[rtype], build_search(params, get_state().limits))
+    params, state = search_body_params(read_json()), get_state()
+    return _search(state.types[rtype], build_search(params, state.limits))
 
 
 def create_resource(rtype: str) -> Response:
     """POST /Users, POST /Groups: 201 with the new resource (RFC 7644 §3.3)."""
-    rt, state = RESOURCE_TYPES[rtype], get_state()
+    state = get_state()
+    rt = state.types[rtype]
     resource, password = normalize_resource(
         read_json(), rt, custom_extensions=state.settings.profile.custom_extensions
     )
@@ -89,26 +94,32 @@ def create_resource(rtype: str) -> Response:
 
 def get_resource(rtype: str, rid: str) -> Response:
     """GET /Users/{id}: 200, or 304 when If-None-Match names the current version."""
-    rt, record = RESOURCE_TYPES[rtype], get_state().store.get(rtype, rid)
+    state = get_state()
+    rt, record = state.types[rtype], state.store.get(rtype, rid)
     wanted = parse_etag(request.headers.get("If-None-Match"))
-    if wanted == "*" or wanted == record["meta"]["version"]:
+    if wanted == "*" or (isinstance(wanted, frozenset) and record["meta"]["version"] in wanted):
         return Response(status=304, headers={"ETag": etag(record["meta"]["version"])})
     return _one(rt, record)
 
 
 def replace_resource(rtype: str, rid: str) -> Response:
     """PUT: replace all writable attributes; read-only ones in the body are ignored (§3.5.1)."""
-    rt, state = RESOURCE_TYPES[rtype], get_state()
+    state = get_state()
+    rt = state.types[rtype]
     resource, password = normalize_resource(
         read_json(), rt, custom_extensions=state.settings.profile.custom_extensions
     )
-    record = state.store.replace(rtype, rid, resource, password=password, version=_if_match())
+    with state.store.lock:  # re-entrant: the comparison and the write see one state
+        if rt.immutable():
+            keep_immutable(state.store.get(rtype, rid), resource, rt)
+        record = state.store.replace(rtype, rid, resource, password=password, version=_if_match())
     return _one(rt, record)
 
 
 def patch_resource(rtype: str, rid: str) -> Response:
     """PATCH: apply every operation or none (RFC 7644 §3.5.2); 200 with the resource or 204."""
-    rt, state = RESOURCE_TYPES[rtype], get_state()
+    state = get_state()
+    rt = state.types[rtype]
     operations = parse_operations(read_json())
     profile = state.settings.profile
 
@@ -150,15 +161,17 @@ def search_root() -> Response:
     lacks a filtered attribute contributes no results."""
     state = get_state()
     search = build_search(search_body_params(read_json()), state.limits)
+    check_root_names(tuple(state.types.values()), search.attributes + search.excluded)
     everything = SearchRequest(search.filter, 1, 10**9, search.sort_by, search.descending)
     base, found, errors = base_url(), [], []
-    for rt in RESOURCE_TYPES.values():
+    for rt in state.types.values():
         try:
             _, page = state.store.query(rt.name, everything)
         except InvalidFilter as exc:
             errors.append(exc)
             continue
-        found += [render(r, rt, base, search) for r in page]
+        projection = for_resource_type(search, rt)
+        found += [render(r, rt, base, projection) for r in page]
     if len(errors) == len(RESOURCE_TYPES):
         raise errors[0]
     start = search.start_index - 1
@@ -178,14 +191,14 @@ def service_provider_config() -> Response:
 @bp.get("/ResourceTypes", strict_slashes=False)
 def resource_types() -> Response:
     """GET /ResourceTypes as a ListResponse (RFC 7644 §4)."""
-    docs = [discovery.resource_type_doc(rt, base_url()) for rt in RESOURCE_TYPES.values()]
+    docs = [discovery.resource_type_doc(rt, base_url()) for rt in get_state().types.values()]
     return scim_response(list_response(docs, len(docs), 1))
 
 
 @bp.get("/ResourceTypes/<name>", strict_slashes=False)
 def resource_type(name: str) -> Response:
     """GET /ResourceTypes/{name}."""
-    rt = next((r for r in RESOURCE_TYPES.values() if r.name.lower() == name.lower()), None)
+    rt = next((r for r in get_state().types.values() if r.name.lower() == name.lower()), None)
     if rt is None:
         raise NotFound(f"no resource type '{name}'; this server has {', '.join(RESOURCE_TYPES)}")
     return scim_response(discovery.resource_type_doc(rt, base_url()))
@@ -194,14 +207,15 @@ def resource_type(name: str) -> Response:
 @bp.get("/Schemas", strict_slashes=False)
 def schemas() -> Response:
     """GET /Schemas as a ListResponse."""
-    docs = [discovery.schema_doc(s, base_url()) for s in discovery.all_schemas()]
+    docs = [discovery.schema_doc(s, base_url()) for s in discovery.all_schemas(get_state().types)]
     return scim_response(list_response(docs, len(docs), 1))
 
 
 @bp.get("/Schemas/<path:urn>", strict_slashes=False)
 def schema(urn: str) -> Response:
     """GET /Schemas/{urn}."""
-    found = next((s for s in discovery.all_schemas() if s.id.lower() == urn.lower()), None)
+    schemas = discovery.all_schemas(get_state().types)
+    found = next((s for s in schemas if s.id.lower() == urn.lower()), None)
     if found is None:
         raise NotFound(f"no schema '{urn}'")
     return scim_response(discovery.schema_doc(found, base_url()))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -26,6 +27,7 @@ from mockscim.faults import FaultSet
 from mockscim.faults import RateLimiter
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
+from mockscim.scim.schema import ResourceType
 from mockscim.server.turnstile import Turnstile
 from mockscim.store import InMemoryStore
 
@@ -48,6 +50,11 @@ class AppState:
     limiter: RateLimiter | None = None
     order: Turnstile = field(default_factory=Turnstile)  # journal appends in store order
     stand_in: bool = False  # the registry's stand-in for unknown tenants: never records or serves data
+
+    @property
+    def types(self) -> Mapping[str, ResourceType]:
+        """The resource types this tenant serves: the store's, declared extensions included."""
+        return self.store.types
 
     @property
     def credentials(self) -> AuthConfig:

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mockscim.inspect.classify import OPERATIONS
+from mockscim.inspect.operations import OPERATIONS
 from mockscim.runner.pointer import MISSING
 from mockscim.runner.pointer import PointerError
 from mockscim.runner.pointer import parse

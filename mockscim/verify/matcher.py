@@ -1,39 +1,38 @@
-"""Match a flow's expected requests against journal entries, in order (issue: expect mode)."""
+"""Match a flow's expected requests against journal entries, in order.
+
+``compare`` decides whether one recorded request satisfies one expected step (binding names on
+success); ``match_flow`` finds the whole flow with the complete search of ``search.py`` over a
+journal index (``index.py``), and explains a flow it cannot find: the steps it could match, the
+first missing one with the closest request and how that request differs.
+"""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Hashable
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
-from urllib.parse import unquote_plus
 
 from mockscim.runner.model import Scenario
 from mockscim.runner.model import Step
 from mockscim.runner.pointer import MISSING
 from mockscim.runner.pointer import resolve
-from mockscim.runner.variables import REFERENCE
-from mockscim.runner.variables import WHOLE
-from mockscim.runner.variables import as_text
+from mockscim.verify.index import JournalIndex
+from mockscim.verify.index import after
+from mockscim.verify.index import template_shape
+from mockscim.verify.search import DEFAULT_BUDGET
+from mockscim.verify.search import Search
+from mockscim.verify.search import State
+from mockscim.verify.search import freeze
+from mockscim.verify.search import names_used
+from mockscim.verify.steps import Expected
+from mockscim.verify.steps import expected_steps
 from mockscim.verify.templates import Bindings
 from mockscim.verify.templates import match_text
 from mockscim.verify.templates import match_value
+from mockscim.verify.templates import wanted_query
 
 Entry = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Expected:
-    """One request the flow expects: templates with ``${...}`` placeholders."""
-
-    name: str
-    method: str
-    path: str
-    query: dict[str, Any]
-    body: Any
-    step: Step
-    line: int
-    shown: str = ""  # the request as written in the flow (vars not inlined), for reports
 
 
 @dataclass
@@ -59,6 +58,7 @@ class FlowResult:
     source: str
     steps: list[StepResult]
     bindings: Bindings
+    searched_all: bool = True  # False when the search stopped at its budget (search.py)
 
     @property
     def verifiable(self) -> bool:
@@ -76,69 +76,9 @@ class FlowResult:
         return next((s for s in self.steps if not s.matched), None)
 
 
-def _expand(value: Any, templates: dict[str, Any]) -> Any:
-    """Inline ``vars`` into templates, so ``${user_name}`` becomes its ``...${unique}...`` form."""
-    if isinstance(value, dict):
-        return {k: _expand(v, templates) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_expand(v, templates) for v in value]
-    if not isinstance(value, str) or "${" not in value:
-        return value
-    whole = WHOLE.fullmatch(value)
-    if whole and whole.group(1) in templates:
-        return _expand(templates[whole.group(1)], templates)
-
-    def inline(match: Any) -> str:
-        name = match.group(1)
-        if match.group(0) == "$${" or name not in templates:
-            return match.group(0)
-        value = templates[name]  # loop variables (index, item) are values, vars are templates
-        return _expand(value, templates) if isinstance(value, str) else as_text(value)
-
-    return REFERENCE.sub(inline, value)
-
-
-def expected_steps(scenario: Scenario, *, include_checks: bool = False) -> list[Expected]:
-    """The requests a flow expects a server to receive; ``okta: false`` steps are the
-    harness's own checks and are left out unless asked for."""
-    templates = dict(scenario.vars)
-    out: list[Expected] = []
-    for step in scenario.steps:
-        if step.request is None or (not include_checks and not getattr(step, "okta", True)):
-            continue  # a mock: step, or a check Okta never sends
-        repeats = step.loop.count if step.loop else 1
-        for index in range(1, repeats + 1):
-            local = dict(templates, index=index)
-            if step.loop and step.loop.items is not None:
-                local["item"] = step.loop.items[index - 1]
-            request = step.request
-            out.append(
-                Expected(
-                    name=step.name if repeats == 1 else f"{step.name} [{index}/{repeats}]",
-                    method=request.method.upper(),
-                    path=_expand(request.path, local),
-                    query=_expand(dict(request.query), local),
-                    body=_expand(request.json, local),
-                    step=step,
-                    line=step.line,
-                    shown=_shown(request.method, request.path, dict(request.query), request.json),
-                )
-            )
-    return out
-
-
-def _shown(method: str, path: str, query: dict[str, Any], body: Any) -> str:
-    """``PUT /Users/${user_id} {"active": false}`` as written in the flow file."""
-    text = f"{method.upper()} {path}"
-    if query:
-        text += "?" + "&".join(f"{k}={v}" for k, v in query.items())
-    if body is not MISSING:
-        text += " " + json.dumps(body, ensure_ascii=False)
-    return text if len(text) <= 240 else text[:237] + "..."
-
-
-def compare(expected: Expected, entry: Entry, bindings: Bindings) -> list[str]:
-    """Differences between an expected step and a recorded request (binds on success)."""
+def compare(expected: Expected, entry: Entry, bindings: Bindings, *, explain: bool = True) -> list[str]:
+    """Differences between an expected step and a recorded request (binds on success); without
+    ``explain`` only whether there is one (same verdict, no descriptions: see ``match_value``)."""
     request = entry["request"]
     trial = dict(bindings)
     diffs = []
@@ -149,8 +89,12 @@ def compare(expected: Expected, entry: Entry, bindings: Bindings) -> list[str]:
     if not match_text(path, actual_path, trial, segment=True):
         diffs.append(f"path is {actual_path}, expected {path}")
     diffs += _compare_query(expected, literal_query, request.get("query") or {}, trial)
+    if diffs and not explain:
+        return diffs
     if expected.body is not MISSING:
-        diffs += [f"body {d}" for d in match_value(expected.body, request.get("body"), trial)]
+        diffs += [
+            f"body {d}" for d in match_value(expected.body, request.get("body"), trial, explain=explain)
+        ]
     diffs += _credentials(expected.step, request)
     if not diffs:
         bindings.update(trial)
@@ -167,16 +111,8 @@ def _credentials(step: Step, request: dict[str, Any]) -> list[str]:
 
 def _compare_query(expected: Expected, literal: str, actual: dict[str, str], bindings: Bindings) -> list[str]:
     """Every expected parameter must be present with a matching value (others may be extra)."""
-    wanted = {
-        k: str(v).lower() if isinstance(v, bool) else str(v)
-        for k, v in expected.query.items()
-        if v is not None
-    }
-    for pair in filter(None, literal.split("&")):
-        key, _, value = pair.partition("=")
-        wanted.setdefault(unquote_plus(key), unquote_plus(value))  # the journal holds decoded values
     diffs = []
-    for key, value in wanted.items():
+    for key, value in wanted_query(expected.query, literal).items():
         if key not in actual:
             diffs.append(f"query {key} is missing, expected {value!r}")
         elif not match_text(value, actual[key], bindings):
@@ -197,80 +133,134 @@ def _save(step: Step, entry: Entry, bindings: Bindings) -> None:
             bindings[save.name] = value  # like the runner: the latest save wins
 
 
-def _closest(expected: Expected, entries: list[Entry], bindings: Bindings) -> tuple[Entry | None, list[str]]:
-    """The recorded request that differs least from the expected one (method and path weigh most)."""
-    best: tuple[float, Entry | None, list[str]] = (float("inf"), None, [])
-    for entry in entries:
-        diffs = compare(expected, entry, dict(bindings))
-        weight = sum(3 if d.startswith(("method", "path")) else 1 for d in diffs)
-        if weight < best[0]:
-            best = (weight, entry, diffs)
-    return best[1], best[2]
+def match_flow(
+    scenario: Scenario,
+    entries: list[Entry],
+    *,
+    strict_order: bool = False,
+    name: str | None = None,
+    index: JournalIndex | None = None,
+    budget: int = DEFAULT_BUDGET,
+) -> FlowResult:
+    """Match a flow's steps to journal entries in order; other requests may come in between
+    unless ``strict_order``. Every request that could be the first step is tried (see
+    ``search.py`` for the algorithm and its cost); the latest complete occurrence is reported,
+    else the longest prefix found, then the later steps that still match after it."""
+    steps = expected_steps(scenario)
+    index = index if index is not None else JournalIndex(entries)
+
+    def trial(step: int, position: int, bindings: Bindings) -> Bindings | None:
+        """What matching ``position`` to ``step`` adds: the names it binds, the values it saves."""
+        bound = dict(bindings)
+        if compare(steps[step], entries[position], bound, explain=False):
+            return None
+        saved: Bindings = {}
+        _save(steps[step].step, entries[position], saved)
+        return {**{k: v for k, v in bound.items() if k not in bindings}, **saved}
+
+    search = Search(steps, index, trial, strict_order, budget)
+    found = search.run()
+    if found is not None:
+        results = [StepResult(expected, entry=entries[p]) for expected, p in zip(steps, found, strict=True)]
+        bindings = _replay(steps, entries, found)
+    else:
+        results, bindings = _partial(steps, index, _explaining(steps, index, search.frontier), strict_order)
+    return FlowResult(name or scenario.name, str(scenario.path), results, bindings, not search.exhausted)
 
 
-# How many starting points (candidates for the first step) a flow is tried from. Each is a
-# full greedy pass; the cap keeps a long journal cheap.
-MAX_STARTS = 20
+def _explaining(steps: list[Expected], index: JournalIndex, frontier: list[State]) -> State:
+    """The deepest state to report: one whose next step did arrive, but before it (out of order),
+    else the first found (the newest start)."""
+    if not frontier or len(frontier[0].chain) >= len(steps):
+        return frontier[0] if frontier else State()
+    expected = steps[len(frontier[0].chain)]
+    names = sorted(names_used([expected.path, expected.query, expected.body]))
+    earliest: dict[Hashable, int | None] = {}  # per value of the names the step reads
+    for state in frontier:
+        key = freeze([state.bindings.get(name) for name in names])
+        if key not in earliest:
+            hits = (
+                p
+                for p in index.candidates(expected, state.bindings)
+                if not compare(expected, index.entries[p], dict(state.bindings))
+            )
+            earliest[key] = next(hits, None)
+        if earliest[key] is not None and earliest[key] < state.position:
+            return state
+    return frontier[0]
 
 
-def _greedy(
-    steps: list[Expected], entries: list[Entry], start: int, first: int | None, strict: bool
-) -> tuple[list[StepResult], Bindings]:
-    """One pass: each step takes the first matching entry after the previous one."""
+def _replay(steps: list[Expected], entries: list[Entry], positions: list[int]) -> Bindings:
+    """The bindings after matching ``positions`` to the first steps (for the report)."""
     bindings: Bindings = {}
-    results: list[StepResult] = []
-    position = start
-    for index, expected in enumerate(steps):
-        window = entries[position : position + 1] if strict else entries[position:]
-        if index == 0 and first is not None:
-            window = entries[first : first + 1]
-            position = first
-        hit = next((i for i, e in enumerate(window) if not compare(expected, e, bindings)), None)
+    for expected, position in zip(steps, positions, strict=False):
+        compare(expected, entries[position], bindings)
+        _save(expected.step, entries[position], bindings)
+    return bindings
+
+
+def _partial(
+    steps: list[Expected], index: JournalIndex, deepest: State, strict: bool
+) -> tuple[list[StepResult], Bindings]:
+    """No complete match: the deepest prefix found, then each later step's first match after
+    the previous one (a step that has none is reported with the closest request)."""
+    entries = index.entries
+    results = [StepResult(e, entry=entries[p]) for e, p in zip(steps, deepest.chain, strict=False)]
+    bindings, position = dict(deepest.bindings), deepest.position
+    for expected in steps[len(deepest.chain) :]:
+        later = after(index.candidates(expected, bindings), position)
+        window = later[:1] if strict and later and later[0] == position else ([] if strict else later)
+        hit = next((p for p in window if not compare(expected, entries[p], dict(bindings))), None)
         if hit is None:
-            results.append(_missing(expected, entries, position, bindings))
+            results.append(_missing(expected, index, position, bindings))
             continue
-        entry = window[hit]
-        _save(expected.step, entry, bindings)
-        results.append(StepResult(expected, entry=entry))
-        position += hit + 1
+        compare(expected, entries[hit], bindings)
+        _save(expected.step, entries[hit], bindings)
+        results.append(StepResult(expected, entry=entries[hit]))
+        position = hit + 1
     return results, bindings
 
 
-def _missing(expected: Expected, entries: list[Entry], position: int, bindings: Bindings) -> StepResult:
+# Requests compared when looking for the closest one to a missing step: the nearest ones after
+# the previous step. The closest request is an explanation; whether the step matched is not
+# affected by this bound.
+CLOSEST_SCAN = 200
+
+
+def _closest(
+    expected: Expected, index: JournalIndex, position: int, bindings: Bindings
+) -> tuple[Entry | None, list[str]]:
+    """The recorded request that differs least from the expected one (method and path weigh most)."""
+    entries = index.entries
+    start = position if position < len(entries) else 0
+    shape = template_shape(expected.path.partition("?")[0])
+    pool = after(index.any_method.get(shape, []), start) if shape else []
+    pool = pool or after(index.by_method.get(expected.method, []), start)
+    if not pool:  # nothing alike: one request per (method, shape), the latest of each
+        latest = {index.shapes[p]: p for p in range(start, len(entries))}
+        pool = sorted(latest.values())
+    best: tuple[float, Entry | None, list[str]] = (float("inf"), None, [])
+    for candidate in pool[:CLOSEST_SCAN]:
+        diffs = compare(expected, entries[candidate], dict(bindings))
+        weight = sum(3 if d.startswith(("method", "path")) else 1 for d in diffs)
+        if weight < best[0]:
+            best = (weight, entries[candidate], diffs)
+    return best[1], best[2]
+
+
+def _missing(expected: Expected, index: JournalIndex, position: int, bindings: Bindings) -> StepResult:
     """A step nothing matched: the closest request after the previous step, and why it differs."""
-    closest, diffs = _closest(expected, entries[position:] or entries, bindings)
+    closest, diffs = _closest(expected, index, position, bindings)
     if closest is not None and not diffs:
         diffs = [f"journal #{closest['id']} matches but came too early (out of order)"]
     if closest is None or len(diffs) > 1 or diffs[0].startswith(("method", "path")):
-        earlier = [e for e in entries[:position] if not compare(expected, e, dict(bindings))]
+        earlier = [
+            p
+            for p in index.candidates(expected, bindings)
+            if p < position and not compare(expected, index.entries[p], dict(bindings))
+        ]
         if earlier:
             diffs.append(
-                f"journal #{earlier[-1]['id']} matches but came before the previous step (out of order)"
+                f"journal #{index.entries[earlier[-1]]['id']} matches but came before the previous step (out of order)"
             )
     return StepResult(expected, closest=closest, differences=diffs)
-
-
-def _starts(first: Expected, entries: list[Entry]) -> list[int | None]:
-    """Where the flow may begin: the latest entries matching its first step (None: no candidate)."""
-    found = [i for i, e in enumerate(entries) if not compare(first, e, {})]
-    return list(reversed(found[-MAX_STARTS:])) or [None]
-
-
-def match_flow(
-    scenario: Scenario, entries: list[Entry], *, strict_order: bool = False, name: str | None = None
-) -> FlowResult:
-    """Match a flow's steps to journal entries in order; other requests may come in between
-    unless ``strict_order``. The flow is tried from each request that could be its first step
-    (latest first), so an earlier unrelated session cannot capture the bindings; the complete
-    match, else the one with most steps matched, is reported."""
-    steps = expected_steps(scenario)
-    best: tuple[list[StepResult], Bindings] | None = None
-    for first in _starts(steps[0], entries) if steps else [None]:
-        results, bindings = _greedy(steps, entries, 0, first, strict_order)
-        score = sum(r.matched for r in results)
-        if best is None or score > sum(r.matched for r in best[0]):
-            best = (results, bindings)
-        if score == len(steps):
-            break
-    results, bindings = best or ([], {})
-    return FlowResult(name or scenario.name, str(scenario.path), results, bindings)

@@ -42,6 +42,11 @@ def flow_report(result: FlowResult) -> str:
     lines = [f"{status} {result.name}  ({detail}; {result.source})"]
     for step in result.steps:
         lines += step_lines(step)
+    if not result.searched_all:
+        lines.append(
+            "  the search stopped at its budget of comparisons before trying every start; "
+            "narrow the journal with --since/--until (docs/performance.md)"
+        )
     return "\n".join(lines)
 
 
@@ -59,6 +64,7 @@ def flow_dict(result: FlowResult) -> dict[str, Any]:
         "flow": result.name,
         "source": result.source,
         "passed": result.passed,
+        "searched_all": result.searched_all,
         "steps": [
             {
                 "name": s.expected.name,

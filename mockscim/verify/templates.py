@@ -11,6 +11,7 @@ import json
 import re
 from functools import lru_cache
 from typing import Any
+from urllib.parse import unquote_plus
 
 from mockscim.inspect.masking import MASK
 from mockscim.runner.pointer import MISSING
@@ -85,23 +86,27 @@ def match_text(template: str, actual: str, bindings: Bindings, *, segment: bool 
     return True
 
 
-def _scalar(expected: Any, actual: Any, bindings: Bindings, where: str, diffs: list[str]) -> None:
+QUIET = "differs"  # the difference reported when no explanation was asked for
+
+
+def _scalar(expected: Any, actual: Any, bindings: Bindings, where: str, explain: bool = True) -> list[str]:
     """Compare a leaf: templates bind, other values compare as JSON."""
     if isinstance(expected, str) and (whole := WHOLE.fullmatch(expected)):
         bound = _lookup(whole.group(1), bindings)
         if bound is MISSING:
             if "." not in whole.group(1):
                 bindings[whole.group(1)] = actual
-            return
+            return []
         expected = bound
     if actual == MASK and isinstance(expected, str):
-        return  # passwords are masked in the journal; any expected password matches
+        return []  # passwords are masked in the journal; any expected password matches
     if isinstance(expected, str) and "${" in expected:
-        if not (isinstance(actual, str) and match_text(expected, actual, bindings)):
-            diffs.append(f"{where or '/'} is {_show(actual)}, expected {_show(expected)}")
-        return
-    if expected != actual or isinstance(expected, bool) != isinstance(actual, bool):
-        diffs.append(f"{where or '/'} is {_show(actual)}, expected {_show(expected)}")
+        same = isinstance(actual, str) and match_text(expected, actual, bindings)
+    else:
+        same = expected == actual and isinstance(expected, bool) == isinstance(actual, bool)
+    if same:
+        return []
+    return [f"{where or '/'} is {_show(actual)}, expected {_show(expected)}" if explain else QUIET]
 
 
 def _show(value: Any) -> str:
@@ -110,42 +115,52 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def match_value(expected: Any, actual: Any, bindings: Bindings, where: str = "") -> list[str]:
-    """Subset-match ``actual`` against ``expected``; return the differences (empty: a match)."""
-    diffs: list[str] = []
+def match_value(
+    expected: Any, actual: Any, bindings: Bindings, where: str = "", *, explain: bool = True
+) -> list[str]:
+    """Subset-match ``actual`` against ``expected``; return the differences (empty: a match).
+    Without ``explain`` the first difference ends the comparison and is not described (the
+    verdict is the same; the search compares thousands of requests and reads only that)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"{where or '/'} is {_show(actual)}, expected an object"]
+            return [f"{where or '/'} is {_show(actual)}, expected an object" if explain else QUIET]
+        diffs: list[str] = []
         for key, item in expected.items():
             if key not in actual:
-                diffs.append(f"{where}/{key} is missing")
+                diffs.append(f"{where}/{key} is missing" if explain else QUIET)
             else:
-                diffs += match_value(item, actual[key], bindings, f"{where}/{key}")
+                diffs += match_value(item, actual[key], bindings, f"{where}/{key}", explain=explain)
+            if diffs and not explain:
+                return diffs
         return diffs
     if isinstance(expected, list):
-        return _match_list(expected, actual, bindings, where)
-    _scalar(expected, actual, bindings, where, diffs)
-    return diffs
+        return _match_list(expected, actual, bindings, where, explain)
+    return _scalar(expected, actual, bindings, where, explain)
 
 
-def _match_list(expected: list[Any], actual: Any, bindings: Bindings, where: str) -> list[str]:
-    """Each expected item must match a different actual item, in any order (like the runner)."""
+def _match_list(
+    expected: list[Any], actual: Any, bindings: Bindings, where: str, explain: bool = True
+) -> list[str]:
+    """Each expected item must match a different actual item, in any order; an expected ``[]``
+    matches only ``[]`` (the runner's rule too: mockscim/runner/matchers.py)."""
     if not isinstance(actual, list):
-        return [f"{where or '/'} is {_show(actual)}, expected an array"]
+        return [f"{where or '/'} is {_show(actual)}, expected an array" if explain else QUIET]
     if not expected and actual:
-        return [f"{where or '/'} has {len(actual)} items, expected an empty array"]
+        return [f"{where or '/'} has {len(actual)} items, expected an empty array" if explain else QUIET]
     free = list(range(len(actual)))
     for index, item in enumerate(expected):
         tried: list[list[str]] = []
         for candidate in free:
             trial = dict(bindings)
-            diffs = match_value(item, actual[candidate], trial, f"{where}/{candidate}")
+            diffs = match_value(item, actual[candidate], trial, f"{where}/{candidate}", explain=explain)
             if not diffs:
                 bindings.update(trial)
                 free.remove(candidate)
                 break
             tried.append(diffs)
         else:
+            if not explain:
+                return [QUIET]
             # Explain with the item that came closest, so the report says what differs.
             return (
                 min(tried, key=len)
@@ -153,3 +168,50 @@ def _match_list(expected: list[Any], actual: Any, bindings: Bindings, where: str
                 else [f"{where}/{index} is missing: no item matches {_show(item)}"]
             )
     return []
+
+
+def bound_text(template: str, bindings: Bindings) -> str | None:
+    """The text ``template`` must equal under ``bindings``, or None while a name is unbound.
+
+    ``match_text`` turns bound names into literals, so a template without unbound names
+    matches exactly this text; the journal index uses it to look candidates up."""
+    parts, position = [], 0
+    for match in REFERENCE.finditer(template):
+        parts.append(template[position : match.start()])
+        position = match.end()
+        if match.group(0) == "$${":
+            parts.append("${")
+            continue
+        value = _lookup(match.group(1), bindings)
+        if value is MISSING:
+            return None
+        parts.append(as_text(value))
+    parts.append(template[position:])
+    return "".join(parts)
+
+
+def bound_scalar(template: Any, bindings: Bindings) -> tuple[bool, Any]:
+    """(True, value) when a body leaf ``template`` can only match a recorded ``value`` equal to
+    it (as ``_scalar`` compares); (False, None) for objects, arrays and unbound names."""
+    if isinstance(template, dict | list):
+        return False, None
+    if isinstance(template, str) and (whole := WHOLE.fullmatch(template)):
+        value = _lookup(whole.group(1), bindings)
+        if value is MISSING or isinstance(value, dict | list) or (isinstance(value, str) and "${" in value):
+            return False, None
+        return True, value
+    if isinstance(template, str) and "${" in template:
+        text = bound_text(template, bindings)
+        return (text is not None), text
+    return True, template
+
+
+def wanted_query(query: dict[str, Any], literal: str) -> dict[str, str]:
+    """The query parameters a step expects, as templates: its ``query`` mapping (booleans as
+    ``true``/``false``, None left out) plus any written in the path (the journal holds decoded
+    values, so they are decoded too)."""
+    wanted = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in query.items() if v is not None}
+    for pair in filter(None, literal.split("&")):
+        key, _, value = pair.partition("=")
+        wanted.setdefault(unquote_plus(key), unquote_plus(value))
+    return wanted

@@ -1,16 +1,19 @@
-"""Grouping journal entries into Okta flows (mockscim.inspect.flows): pure, table-driven."""
+"""The dashboard's flow view: the session grouping (from the operation table's flow roles; pure,
+table-driven) and the library flows, whose verdicts over HTTP equal ``mockscim verify``'s."""
 
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
-from mockscim.inspect.classify import OPERATIONS
-from mockscim.inspect.flows import OPERATION_INFO
 from mockscim.inspect.flows import describe
 from mockscim.inspect.flows import group_flows
+from mockscim.verify.flows import library_ids
 
 ALICE, BOB = "alice@example.com", "bob@example.com"
 
@@ -232,18 +235,13 @@ def test_entries_group_into_okta_flows(entries, texts):
     assert [flow.text() for flow in group_flows(entries)] == texts
 
 
+# The session view groups; it judges nothing beyond "a step was answered >= 400". Whether a flow
+# is complete is the verify matcher's verdict (the library flows, tested below).
 FLOW_OUTCOMES = [
     pytest.param([lookup(1, ALICE), create(2, ALICE, "u1")], [("complete", None)], id="assigned"),
-    pytest.param([lookup(1, ALICE)], [("unfinished", "no create")], id="lookup-without-create"),
-    pytest.param(
-        [lookup(1, ALICE, status=404)], [("unfinished", "no create")], id="lookup-404-means-no-user"
-    ),
+    pytest.param([lookup(1, ALICE)], [("complete", None)], id="lookup-alone-is-not-judged-here"),
+    pytest.param([lookup(1, ALICE, status=404)], [("complete", None)], id="lookup-404-means-no-user"),
     pytest.param([lookup(1, ALICE, user("u1", ALICE))], [("complete", None)], id="lookup-links-active-user"),
-    pytest.param(
-        [lookup(1, ALICE, user("u1", ALICE, active=False))],
-        [("unfinished", "no reactivation")],
-        id="inactive-hit-not-reactivated",
-    ),
     pytest.param([lookup(1, ALICE, status=401)], [("failed", "answered 401")], id="lookup-unauthorized"),
     pytest.param(
         [lookup(1, ALICE), create(2, ALICE, "u1", status=409)],
@@ -260,7 +258,7 @@ FLOW_OUTCOMES = [
 
 
 @pytest.mark.parametrize(("entries", "outcomes"), FLOW_OUTCOMES)
-def test_unfinished_and_failed_flows_stand_out(entries, outcomes):
+def test_failed_flows_stand_out(entries, outcomes):
     flows = group_flows(entries)
     assert [flow.outcome for flow in flows] == [outcome for outcome, _ in outcomes]
     for flow, (_, problem) in zip(flows, outcomes, strict=True):
@@ -280,7 +278,7 @@ def test_flow_dict_is_json_safe():
     assert data[0]["steps"][0]["text"] == "lookup (0 hits)"
 
 
-def test_truncated_lookup_is_not_judged():
+def test_truncated_lookup_counts_no_hits():
     cut = entry(
         1,
         "user-lookup",
@@ -289,7 +287,12 @@ def test_truncated_lookup_is_not_judged():
         query={"filter": f'userName eq "{ALICE}"'},
         response={"_truncated": True},
     )
-    assert group_flows([cut])[0].outcome == "complete"
+    flow = group_flows([cut])[0]
+    assert (flow.outcome, flow.steps[0].hits, flow.text()) == (
+        "complete",
+        None,
+        f"assign {ALICE} → lookup (200)",
+    )
 
 
 @pytest.mark.parametrize(
@@ -310,5 +313,57 @@ def test_describe_names_operation_and_section(operation, method, dialect, label,
     )
 
 
-def test_every_classified_operation_has_a_description():
-    assert set(OPERATIONS) == set(OPERATION_INFO)
+# -- library flows: the dashboard's verdicts are mockscim verify's --------------------------------
+
+
+def cli_verdicts(output: str) -> dict[str, dict[str, Any]]:
+    """``mockscim verify`` output, per flow: verdict and each step's journal id."""
+    flows: dict[str, dict[str, Any]] = {}
+    current = None
+    for line in output.splitlines():
+        head = re.match(r"^(PASS|FAIL) (\S+)  \(", line)
+        if head:
+            current = flows[head.group(2)] = {"passed": head.group(1) == "PASS", "matched": []}
+        elif current is not None and line.startswith(("  ok ", "  MISS ")):
+            hit = re.match(r"  ok   .*?: journal #(\d+) ", line)
+            current["matched"].append(int(hit.group(1)) if hit else None)
+    return flows
+
+
+OKTA_FLOWS = [flow for flow in library_ids() if flow.startswith("okta/")]
+PLAYED = [
+    "okta/common/test-connector",
+    "okta/common/assign-new-user",
+    "okta/aiw/deactivate-reactivate-user",
+    "okta/oin/push-group",
+    "okta/oin/group-membership",
+    "okta/aiw/rename-group",
+    "okta/spec-test/okta-scim-20-spec-test",
+]
+
+
+def test_dashboard_library_verdicts_equal_mockscim_verify(admin, dashboard_url, play, okta_aiw, tmp_path):
+    for flow in PLAYED:
+        play(flow)
+    okta_aiw.lookup("carol.danvers@example.com")  # a lookup no create follows: assign-new-user's first step
+    page = admin.get(dashboard_url + "dashboard/api/library-flows", timeout=120).json()
+    journal = tmp_path / "journal.jsonl"
+    journal.write_text(admin.get(dashboard_url + "requests.jsonl", timeout=10).text, encoding="utf-8")
+    cli = subprocess.run(
+        [sys.executable, "-m", "mockscim", "verify", "okta", "--journal", str(journal)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cli.returncode == 1, cli.stderr  # okta/negative/unknown-id is never verifiable
+    shown = {
+        f["flow"]: {"passed": f["passed"], "matched": [s["matched"] for s in f["steps"]]}
+        for f in page["flows"]
+    }
+    assert shown == cli_verdicts(cli.stdout)
+    assert set(shown) == set(OKTA_FLOWS)
+    assert {flow for flow in PLAYED if shown[flow]["passed"]} == set(PLAYED)  # the played ones were found
+    assert not shown["okta/negative/unknown-id"]["passed"]
+    # The admin API's verify is the same service, with the same verdicts.
+    report = admin.post(dashboard_url + "verify", json={"flows": ["okta"]}, timeout=300).json()
+    assert {f["flow"]: f["passed"] for f in report["flows"]} == {k: v["passed"] for k, v in shown.items()}

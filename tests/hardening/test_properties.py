@@ -31,6 +31,7 @@ from mockscim.scim.filter import Or
 from mockscim.scim.filter import PatchPath
 from mockscim.scim.filter import Present
 from mockscim.scim.filter import ValuePath
+from mockscim.scim.filter import compile_filter
 from mockscim.scim.filter import parse_filter
 from mockscim.scim.filter import parse_patch_path
 from mockscim.scim.filter import to_text
@@ -368,3 +369,226 @@ def test_patch_remove_of_an_added_element_restores_the_original(
     path = f"emails[value eq {json.dumps(value)}]"
     removed = _patched(added, {"Operations": [{"op": "remove", "path": path}]}, "User")
     assert removed == original
+
+
+# -- filters: every literal type against every attribute type, never a crash ----------------------
+
+
+def _paths(rtype: Any) -> list[str]:
+    """Every attribute path of a resource type: core, common (meta...), extensions, sub-attributes."""
+    from mockscim.scim.schema import COMMON
+
+    out = []
+    for schema in (*rtype.schemas(), COMMON):
+        prefix = "" if schema is rtype.schema or schema is COMMON else f"{schema.id}:"
+        for attr in schema.attributes:
+            out.append(prefix + attr.name)
+            out += [f"{prefix}{attr.name}.{sub.name}" for sub in attr.sub_attributes]
+    return out
+
+
+FILTER_PATHS = {name: _paths(rt) for name, (rt, _) in RESOURCE_TYPES.items()}
+DATES = (
+    "2020-01-01T00:00:00",  # no offset: read as UTC (RFC 7643 §2.3.5 xsd:dateTime)
+    "2020-01-01T00:00:00Z",
+    "2020-01-01T00:00:00.123+05:30",
+    "2020-01-01",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "2020-13-01T00:00:00",
+    "not a date",
+    "",
+)
+DATE_TEXT = st.sampled_from(DATES)
+LITERALS = st.one_of(
+    DATE_TEXT.map(json.dumps),
+    st.builds(json.dumps, JSON_SCALARS, ensure_ascii=st.booleans()),
+    NUMBER_TEXT,
+    st.sampled_from(["true", "false", "null", "1e308", "-0", "123456789012345678901234567890"]),
+)
+# Stored values of every type, including what a hand-edited file may hold (naive dates).
+STORED_VALUES = st.one_of(DATE_TEXT, JSON_SCALARS, st.lists(JSON_SCALARS, max_size=2))
+
+
+def _placed(path: str, value: Any, as_list: bool) -> dict[str, Any]:
+    """A resource holding ``value`` at ``path`` (``urn:...:attr.sub``), in a list or not."""
+    urn, _, rest = path.rpartition(":") if path.startswith("urn:") else ("", "", path)
+    attr, _, sub = rest.partition(".")
+    inner: Any = {sub: value} if sub else value
+    inner = [inner] if as_list else inner
+    return {"id": "x", **({urn: {attr: inner}} if urn else {attr: inner})}
+
+
+ANY_PATH = st.sampled_from(sorted({(name, p) for name, paths in FILTER_PATHS.items() for p in paths}))
+DATE_PATH = st.sampled_from(
+    [(name, f"meta.{sub}") for name in FILTER_PATHS for sub in ("created", "lastModified")]
+)
+
+
+@BOUNDED
+@given(
+    where=st.one_of(ANY_PATH, DATE_PATH),  # the dateTime attributes half of the time
+    operator=st.one_of(OPERATORS, st.sampled_from(["gt", "le"])),
+    literal=st.one_of(LITERALS, DATE_TEXT.map(json.dumps)),
+    stored=st.one_of(STORED_VALUES, st.sampled_from(("2026-01-01T00:00:00.000Z", *DATES))),  # as stored
+    as_list=st.booleans(),
+)
+def test_any_filter_literal_against_any_attribute_is_an_answer_or_invalid_filter(
+    where: tuple[str, str], operator: str, literal: str, stored: Any, as_list: bool, figures: Counter
+) -> None:
+    figures["hypothesis examples"] += 1
+    rtype, path = where
+    try:
+        predicate = compile_filter(parse_filter(f"{path} {operator} {literal}"), RESOURCE_TYPES[rtype][0])
+    except InvalidFilter:
+        return
+    assert predicate(_placed(path, stored, as_list)) in (True, False)
+
+
+def test_every_date_literal_compares_with_every_stored_date() -> None:
+    # The whole cross product: with and without offsets, date only, extreme years, invalid text.
+    for literal in DATES:
+        for stored in DATES:
+            for operator in ("eq", "ne", "gt", "ge", "lt", "le"):
+                try:
+                    predicate = compile_filter(
+                        parse_filter(f"meta.lastModified {operator} {json.dumps(literal)}"), USER_TYPE
+                    )
+                except InvalidFilter:
+                    continue
+                assert predicate({"meta": {"lastModified": stored}}) in (True, False)
+
+
+# -- ETags (RFC 9110 §8.8.3): any header is a version set, "*" or nothing --------------------------
+
+ETAG_HEADERS = st.one_of(
+    st.text(max_size=30),
+    st.builds(lambda n: f'W/"{n}"', st.integers(0, 10**30)),
+    st.builds(lambda d: f'W/"{"9" * d}"', st.integers(0, 6000)),
+    st.lists(st.sampled_from(['W/"1"', '"2"', "W/x", '"a,b"', "*", "", ' W/"²"']), max_size=4).map(", ".join),
+)
+
+
+@BOUNDED
+@given(header=ETAG_HEADERS)
+def test_any_etag_header_parses_to_versions_star_or_nothing(header: str, figures: Counter) -> None:
+    from mockscim.server.responses import parse_etag
+
+    figures["hypothesis examples"] += 1
+    parsed = parse_etag(header)
+    assert parsed == "*" or (isinstance(parsed, frozenset) and all(0 <= v < 10**18 for v in parsed))
+
+
+# -- projection: sub-attributes of multi-valued attributes stay with their element ---------------
+
+EMAILS = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "value": st.text(max_size=4),
+            "type": st.sampled_from(["work", "home"]),
+            "primary": st.booleans(),
+        },
+    ),
+    max_size=5,
+)
+
+
+@BOUNDED
+@given(
+    emails=EMAILS,
+    subs=st.lists(st.sampled_from(["value", "type", "primary", "display"]), min_size=1, max_size=4),
+)
+def test_projecting_sub_attributes_keeps_each_element_whole(
+    emails: list[dict[str, Any]], subs: list[str], figures: Counter
+) -> None:
+    from mockscim.scim.projection import project
+
+    figures["hypothesis examples"] += 1
+    resource = {"id": "x", "schemas": [USER_SCHEMA], "userName": "a", "emails": emails}
+    projected = project(resource, USER_TYPE, tuple(f"emails.{s}" for s in subs), ())
+    expected = [{k: v for k, v in e.items() if k in subs} for e in emails]
+    assert projected.get("emails", []) == [e for e in expected if e]
+    assert resource["emails"] == emails  # the source is never changed
+
+
+# -- PATCH is all or nothing: a failing operation at any position changes nothing ----------------
+
+GOOD_OPERATIONS = st.sampled_from(
+    [
+        {"op": "replace", "path": "title", "value": "Boss"},
+        {"op": "add", "path": "emails", "value": [{"value": "x@example.com", "type": "home"}]},
+        {"op": "remove", "path": 'emails[type eq "work"]'},
+        {"op": "replace", "path": "name.givenName", "value": "Al"},
+        {"op": "add", "value": {"nickName": "al", "active": False}},
+        {"op": "replace", "path": f"{ENTERPRISE_SCHEMA}:department", "value": "Ops"},
+    ]
+)
+BAD_OPERATIONS = st.sampled_from(
+    [
+        {"op": "replace", "path": "displayName", "value": "\ud800"},  # not Unicode: refused by the store
+        {"op": "replace", "path": "password", "value": "\udfff"},  # fails only at the fingerprint
+        {"op": "replace", "path": "userName", "value": "taken@example.com"},  # uniqueness, at the store
+        {"op": "replace", "path": "active", "value": "yes"},
+        {"op": "replace", "path": "nonsense", "value": 1},
+        {"op": "replace", "path": 'emails[type eq "nope"]', "value": {"value": "y"}},
+    ]
+)
+
+
+@BOUNDED
+@given(data=st.data())
+def test_a_patch_failing_at_any_position_leaves_the_resource_byte_identical(
+    data: st.DataObject, figures: Counter
+) -> None:
+    figures["hypothesis examples"] += 1
+    store = InMemoryStore()
+    store.create("User", {**_stored("User"), "userName": "taken@example.com"})
+    user = store.create("User", _stored("User"), password="old")
+    good = data.draw(st.lists(GOOD_OPERATIONS, max_size=5))
+    position = data.draw(st.integers(0, len(good)))
+    operations = [*good[:position], data.draw(BAD_OPERATIONS), *good[position:]]
+    before = (json.dumps(store.snapshot()), store.password_info(user["id"]), store.generation)
+    with pytest.raises(ScimError) as refused:
+        store.modify("User", user["id"], lambda attrs: _change(attrs, {"Operations": operations}, "User"))
+    assert 400 <= refused.value.status < 500
+    assert (json.dumps(store.snapshot()), store.password_info(user["id"]), store.generation) == before
+
+
+# -- membership PATCH through the value index equals the general engine --------------------------
+
+MEMBER_IDS = st.sampled_from(["u1", "u2", "u3", "U1", "g1"])
+MEMBER_OPERATIONS = st.one_of(
+    st.builds(lambda v: {"op": "remove", "path": f'members[value eq "{v}"]'}, MEMBER_IDS),
+    st.builds(
+        lambda vs: {"op": "add", "path": "members", "value": [{"value": v} for v in vs]},
+        st.lists(MEMBER_IDS, max_size=3),
+    ),
+    st.builds(
+        lambda v: {"op": "add", "path": "members", "value": {"value": v, "display": "one"}}, MEMBER_IDS
+    ),
+    st.just({"op": "remove", "path": "members[value pr]"}),
+    st.builds(lambda v: {"op": "remove", "path": f'members[value ne "{v}"]'}, MEMBER_IDS),
+    st.builds(lambda v: {"op": "replace", "path": "members", "value": [{"value": v}]}, MEMBER_IDS),
+    st.builds(lambda v: {"op": "replace", "path": "displayName", "value": v}, MEMBER_IDS),
+    st.builds(lambda v: {"op": "add", "path": 'members[value eq "u2"].display', "value": v}, MEMBER_IDS),
+)
+
+
+@BOUNDED
+@given(
+    members=st.lists(MEMBER_IDS, max_size=5, unique=True),
+    operations=st.lists(MEMBER_OPERATIONS, min_size=1, max_size=8),
+)
+def test_indexed_member_operations_equal_the_general_engine(
+    members: list[str], operations: list[dict[str, Any]], figures: Counter
+) -> None:
+    from mockscim.scim import patch
+
+    figures["hypothesis examples"] += 1
+    group = {"displayName": "G", "members": [{"value": m, "display": m} for m in members]}
+    parsed = parse_operations({"Operations": operations})
+    reference = copy.deepcopy(group)
+    for operation in parsed:  # one at a time through the general engine, no index
+        patch._apply_path(reference, operation, GROUP_TYPE)
+    assert apply_patch(group, parsed, GROUP_TYPE) == reference

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Request
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
+from mockscim.schema_extensions import example_path
 from mockscim.server import create_app
 from mockscim.server.serving import BackgroundServer
 from mockscim.server.serving import start_background
@@ -227,6 +228,58 @@ class CaseSensitiveDuplicates(Defect):
         return Answer(201, [], b"").with_json(created)
 
 
+CORE_URNS = (
+    "urn:ietf:params:scim:schemas:core:2.0:User",
+    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    "urn:ietf:params:scim:schemas:core:2.0:Group",
+)
+
+
+def _without_custom(resource: Any) -> Any:
+    """A resource without its custom extension objects (and their URNs in ``schemas``)."""
+    if not isinstance(resource, dict):
+        return resource
+    kept = {k: v for k, v in resource.items() if not k.lower().startswith("urn:") or k in CORE_URNS}
+    if isinstance(kept.get("schemas"), list):
+        kept["schemas"] = [
+            u
+            for u in kept["schemas"]
+            if u in CORE_URNS or not str(u).startswith("urn:ietf:params:scim:schemas:")
+        ]
+    return kept
+
+
+class DropsCustomAttributes(Defect):
+    """Declares a custom extension in /Schemas but never returns its attributes, as a server that
+    ignores unknown input does (docs/okta-reference.md §5.2, §15)."""
+
+    def rewrite(self, request: Request, answer: Answer) -> Answer:
+        body = answer.json()
+        if not request.path.startswith(f"{SCIM}/Users") or not isinstance(body, dict):
+            return answer
+        if isinstance(body.get("Resources"), list):
+            return answer.with_json({**body, "Resources": [_without_custom(r) for r in body["Resources"]]})
+        return answer.with_json(_without_custom(body))
+
+
+class EmptySchemaExtensions(Defect):
+    """/ResourceTypes lists no schemaExtensions for User although /Schemas declares extensions, so
+    Okta's Import User Schema finds no custom attributes (docs/okta-reference.md §15)."""
+
+    def rewrite(self, request: Request, answer: Answer) -> Answer:
+        body = answer.json()
+        if not request.path.startswith(f"{SCIM}/ResourceTypes") or not isinstance(body, dict):
+            return answer
+        if isinstance(body.get("Resources"), list):
+            return answer.with_json({**body, "Resources": [_no_extensions(r) for r in body["Resources"]]})
+        return answer.with_json(_no_extensions(body))
+
+
+def _no_extensions(resource_type: Any) -> Any:
+    """A resource type document with an empty schemaExtensions list."""
+    return {**resource_type, "schemaExtensions": []} if isinstance(resource_type, dict) else resource_type
+
+
 DEFECTS: dict[str, type[Defect]] = {
     "string-startIndex": StringStartIndex,
     "500-on-pathless-patch": PathlessPatch500,
@@ -235,6 +288,8 @@ DEFECTS: dict[str, type[Defect]] = {
     "no-Resources-when-empty": MissingResourcesWhenEmpty,
     "case-sensitive-userName-lookup": CaseSensitiveLookup,
     "case-different-duplicate-accepted": CaseSensitiveDuplicates,
+    "drops-custom-attributes": DropsCustomAttributes,
+    "empty-schemaExtensions": EmptySchemaExtensions,
 }
 
 
@@ -246,9 +301,12 @@ class Served:
     auth: str
 
 
-def serve(defect: type[Defect] | None) -> tuple[Served, BackgroundServer]:
-    """mockscim, wrapped in ``defect`` when given, on a loopback port."""
-    app: Any = create_app(Settings(port=0, auth=AuthConfig.parse(f"basic:{USER}:{TOKEN}")))
+def serve(defect: type[Defect] | None, *, extension: bool = True) -> tuple[Served, BackgroundServer]:
+    """mockscim, wrapped in ``defect`` when given, on a loopback port; it declares the packaged
+    example extension (as ``mockscim run``'s embedded mock does) unless ``extension`` is False."""
+    extensions = (example_path(),) if extension else ()
+    settings = Settings(port=0, auth=AuthConfig.parse(f"basic:{USER}:{TOKEN}"), schema_extensions=extensions)
+    app: Any = create_app(settings)
     running = start_background(defect(app) if defect else app)
     return Served(running.url + SCIM, f"basic:{USER}:{TOKEN}"), running
 
@@ -257,5 +315,13 @@ def serve(defect: type[Defect] | None) -> tuple[Served, BackgroundServer]:
 def broken_server(request: pytest.FixtureRequest) -> Iterator[Served]:
     """mockscim with the defect named by the test's ``defect`` parameter (indirect)."""
     served, running = serve(DEFECTS[request.param])
+    yield served
+    running.stop()
+
+
+@pytest.fixture
+def plain_server() -> Iterator[Served]:
+    """mockscim without a declared extension: a team's server with no custom attributes."""
+    served, running = serve(None, extension=False)
     yield served
     running.stop()

@@ -12,7 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from mockscim.cli import main
+from mockscim.config import AuthConfig
+from mockscim.config import Settings
 from mockscim.library import library_root
+from mockscim.server import create_app
+from mockscim.server.serving import start_background
 
 ROOT = Path(__file__).resolve().parents[2]
 # Import paging creates 255 resources; only the startIndex defect needs it to prove a failure.
@@ -31,6 +35,7 @@ DEFECTS = {
             "okta/common/assign-existing-user",
             "okta/common/assign-new-user",
             "okta/common/import-groups-paging",
+            "okta/common/import-user-schema",
             "okta/common/import-users-paging",
             "okta/common/link-group-by-name",
             "okta/common/save-to-app-settings",
@@ -52,6 +57,7 @@ DEFECTS = {
         {
             "okta/oin/assign-existing-inactive-user",
             "okta/oin/catalog-app-sequence",
+            "okta/oin/custom-attributes",
             "okta/oin/deactivate-reactivate-user",
             "okta/oin/group-membership",
             "okta/oin/password-sync",
@@ -125,6 +131,24 @@ DEFECTS = {
             "- status: expected 409, got 201",
         ),
     ),
+    "drops-custom-attributes": (
+        WITHOUT_IMPORT,
+        {"okta/aiw/custom-attributes", "okta/oin/custom-attributes"},
+        (
+            "Okta AIW creates and updates a user with a custom attribute",
+            "assign the user with a custom attribute (POST /Users, URN in schemas)",
+            "- json: /urn:ietf:params:scim:schemas:extension:mockscim:2.0:User: missing",
+        ),
+    ),
+    "empty-schemaExtensions": (
+        "custom-attributes or discovery",
+        {"okta/common/import-user-schema"},
+        (
+            "Okta imports the user schema with a custom extension",
+            "read the resource types (GET /ResourceTypes); User lists the extension",
+            "- json: /Resources: no item matches",
+        ),
+    ),
 }
 
 
@@ -179,3 +203,63 @@ def test_library_passes_against_the_embedded_mock(report_path):
         0,
         0,
     )
+
+
+CUSTOM_FLOWS = {"okta/common/import-user-schema", "okta/aiw/custom-attributes", "okta/oin/custom-attributes"}
+
+
+def test_custom_attribute_flows_skip_against_a_target_without_the_extension(plain_server, report_path):
+    args = [
+        "run",
+        "--base-url",
+        plain_server.base_url,
+        "--auth",
+        plain_server.auth,
+        "-k",
+        "custom-attributes",
+    ]
+    result = CliRunner().invoke(main, [*args, "--json", str(report_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output  # skipped is not failed
+    document = json.loads(report_path.read_text())
+    assert {_scenario_key(s["file"]): s["status"] for s in document["scenarios"]} == dict.fromkeys(
+        CUSTOM_FLOWS, "skipped"
+    )
+    reason = document["scenarios"][0]["skip_reason"]
+    assert reason.startswith(
+        "precondition not met: the target declares urn:ietf:params:scim:schemas:extension:mockscim:2.0:User"
+    )
+    assert "--var custom_urn=URN" in reason
+    assert "0 passed, 3 skipped in " in result.output
+
+
+def test_custom_attribute_flows_run_against_the_targets_own_extension(tmp_path):
+    # A team names its own extension with --var; the flows then run against it (and fail on a
+    # wrong value type: the attribute must be a string).
+    auth = "basic:okta:library-test-token"
+    extension = tmp_path / "acme.yaml"
+    extension.write_text(
+        "id: urn:acme:scim:User\nattributes:\n  - {name: dept, type: string}\n  - {name: level, type: integer}\n"
+    )
+    settings = Settings(
+        port=0,
+        auth=AuthConfig.parse(auth),
+        schema_extensions=(extension,),
+    )
+    running = start_background(create_app(settings))
+    try:
+        base = [
+            "run",
+            "--base-url",
+            running.url + "/scim/v2",
+            "--auth",
+            auth,
+            "-k",
+            "custom-attributes",
+        ]
+        names = ["--var", "custom_urn=urn:acme:scim:User", "--var"]
+        passed = CliRunner().invoke(main, [*base, *names, "custom_attribute=dept"], catch_exceptions=False)
+        assert passed.exit_code == 0 and "3 passed in " in passed.output, passed.output
+        wrong = CliRunner().invoke(main, [*base, *names, "custom_attribute=level"], catch_exceptions=False)
+        assert wrong.exit_code == 1 and "1 passed, 2 failed in " in wrong.output, wrong.output
+    finally:
+        running.stop()

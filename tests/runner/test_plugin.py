@@ -207,3 +207,29 @@ def test_external_server_without_tenants_is_shared(pytester, server, scim):
         f"--mockscim-base-url={server.url}/scim/v2", f"--mockscim-auth=basic:{user}:{token}"
     )
     result.assert_outcomes(passed=1, failed=5)  # the same userName collides after the first test
+
+
+def _library(pytester: pytest.Pytester, flow: str) -> None:
+    """Copy a library flow into the inner test folder."""
+    from mockscim.library import library_root
+
+    (pytester.path / Path(flow).name).write_text((library_root() / flow).read_text())
+
+
+def test_custom_attribute_flow_runs_against_the_embedded_mocks_extension(pytester):
+    _library(pytester, "okta/oin/custom-attributes.scenario.yaml")
+    pytester.runpytest().assert_outcomes(passed=1)
+
+
+def test_mockscim_var_names_another_extension(pytester):
+    # The embedded mock declares only the packaged example: another URN skips, with the reason.
+    _library(pytester, "okta/aiw/custom-attributes.scenario.yaml")
+    result = pytester.runpytest("--mockscim-var", "custom_urn=urn:acme:scim:User", "-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED*precondition not met: the target declares urn:acme:scim:User*"])
+
+
+def test_bad_mockscim_var_is_a_usage_error(pytester):
+    result = pytester.runpytest("--mockscim-var", "no-equals-sign")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--mockscim-var 'no-equals-sign' must be NAME=VALUE*"])

@@ -36,7 +36,7 @@ VARIABLES = {
         ("$${name}", "${name}"),
         ("members[$ref eq 1]", "members[$ref eq 1]"),
         ({"k": ["${n}", {"deep": "${name}"}]}, {"k": [3, {"deep": "Tina"}]}),
-        ({"${name}": 1}, {"${name}": 1}),
+        ({"${name}": 1, "$${name}": 2, "n${n}": 3}, {"Tina": 1, "${name}": 2, "n3": 3}),
         (7, 7),
     ],
     ids=[
@@ -52,7 +52,7 @@ VARIABLES = {
         "escape",
         "dollar-ref-is-literal",
         "nested",
-        "keys-literal",
+        "keys-as-text",
         "non-string",
     ],
 )

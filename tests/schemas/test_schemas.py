@@ -1,7 +1,7 @@
 """Packaged JSON Schemas: Okta's wire requests validate, SCIM responses validate, mutations fail.
 
-Every request below is taken from ``/work/shared/docs/okta-wire-reference.md`` (cited as "wire ref
-§n"); the mutation table proves each kind of check can fail and reports the right JSON Pointer.
+Every request below is one Okta sends, as ``docs/okta-reference.md`` sets out (cited "§n"); the
+mutation table proves each kind of check can fail and reports the right JSON Pointer.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from mockscim.errors import Uniqueness
 DOC = Path(__file__).resolve().parents[2] / "docs" / "schemas.md"
 DELETE = object()  # Marks a mutation that removes the member at a pointer.
 
-# Headers as captured in 2018 (wire ref §2.2): GET has no content-type; writes carry it.
+# Headers as captured in 2018 (§2.2): GET has no content-type; writes carry it.
 GET_HEADERS = {
     "accept": "application/scim+json",
     "accept-charset": "utf-8",
@@ -56,11 +56,11 @@ def envelope(method: str, path: str, query: dict[str, str] | None = None, body: 
 
 
 def patch_op(*operations: dict[str, Any]) -> dict[str, Any]:
-    """A PatchOp body as Okta sends it (wire ref §7.1, §9.3)."""
+    """A PatchOp body as Okta sends it (§7.1, §9.3)."""
     return {"schemas": [PATCH_OP], "Operations": list(operations)}
 
 
-# --- Request bodies from the wire reference -------------------------------------------------------
+# --- Request bodies Okta sends (docs/okta-reference.md) -------------------------------------------------------
 
 # §5.2: the documented POST /Users body.
 CREATE_USER_DOC = {
@@ -75,7 +75,7 @@ CREATE_USER_DOC = {
     "password": "1mz050nq",
     "active": True,
 }
-CREATE_USER_2016 = OKTA_CREATE_2016  # wire reference §12.2 (S21)
+CREATE_USER_2016 = OKTA_CREATE_2016  # §12.2 (S21)
 # §5.2 (S12): enterprise attributes under their URN, the URN listed in schemas, title at top level.
 CREATE_USER_ENTERPRISE = {
     **CREATE_USER_DOC,
@@ -139,6 +139,30 @@ REPLACE_GROUP_ECHO = {
         {"value": "e07986cd-6ce9-47f0-8ba7-c7d316311653", "display": None},
         {"value": "6c320c45-0033-4d10-bdda-3c711d720025", "display": None},
     ],
+}
+# §15: member objects do not always carry display; a path-less value may carry members only.
+ADD_NO_DISPLAY = {"op": "add", "path": "members", "value": [{"value": USER_ID}]}
+REPLACE_MEMBERS_ONLY = patch_op({"op": "replace", "value": {"members": [{"value": USER_ID}]}})
+# §15: the custom-attributes create: no externalId, custom attributes under their extension URN.
+CUSTOM_URN = "urn:ietf:params:scim:schemas:extension:example:2.0:User"
+CREATE_USER_CUSTOM = {
+    "schemas": [USER_SCHEMA, CUSTOM_URN],
+    "userName": "test.user@okta.local",
+    "name": {"givenName": "Test", "familyName": "User"},
+    "emails": [{"primary": True, "value": "test.user@okta.local", "type": "work"}],
+    CUSTOM_URN: {"costCenter": "4711", "badgeNumber": "B-17"},
+    "groups": [],
+    "password": "1mz050nq",
+    "active": True,
+}
+# §12: the SPEC test's create body (step 6): no externalId, groups or password.
+SPEC_CREATE = {
+    "schemas": [USER_SCHEMA],
+    "userName": "RunscopeTina.Erickson123@atko.com",
+    "name": {"givenName": "RunscopeTina", "familyName": "Erickson123"},
+    "emails": [{"primary": True, "value": "RunscopeTina.Erickson123@atko.com", "type": "work"}],
+    "displayName": "RunscopeTina Erickson123",
+    "active": True,
 }
 # §9.5: the documented path-less rename, also sent right after each create (§9.1, S18 #113).
 RENAME_PATCH = patch_op({"op": "replace", "value": {"id": GROUP_ID, "displayName": "Test SCIMv2"}})
@@ -355,6 +379,51 @@ WIRE_REQUESTS = [
         "scim/PatchOp",
     ),
     ("s9.7-delete-group", "okta/delete-group", envelope("DELETE", f"/Groups/{GROUP_ID}"), None),
+    # §15: a member object without display (Metatavu #100), in an add and a path-less replace.
+    (
+        "s15-add-member-without-display",
+        "okta/add-members",
+        envelope("PATCH", f"/Groups/{GROUP_ID}", body=patch_op(ADD_NO_DISPLAY)),
+        "scim/PatchOp",
+    ),
+    (
+        "s15-replace-members-only",
+        "okta/replace-members",
+        envelope("PATCH", f"/Groups/{GROUP_ID}", body=REPLACE_MEMBERS_ONLY),
+        "scim/PatchOp",
+    ),
+    # §15: Okta's documented custom-attributes create carries no externalId.
+    (
+        "s15-create-user-without-externalId",
+        "okta/create-user",
+        envelope("POST", "/Users", body=CREATE_USER_CUSTOM),
+        "scim/User",
+    ),
+    # §15, §3: Import User Schema reads the resource types and the schemas.
+    ("s15-import-user-schema", "okta/import-user-schema", envelope("GET", "/Schemas"), None),
+    ("s15-import-resource-types", "okta/import-user-schema", envelope("GET", "/ResourceTypes"), None),
+    ("s15-import-user-type", "okta/import-user-schema", envelope("GET", "/ResourceTypes/User"), None),
+    ("s15-import-core-schema", "okta/import-user-schema", envelope("GET", f"/Schemas/{USER_SCHEMA}"), None),
+    # §12: Okta's Runscope SPEC test suite, checked against its own shapes.
+    (
+        "s12-spec-test-users-endpoint",
+        "okta/spec-test-list-users",
+        envelope("GET", "/Users", {"count": "1", "startIndex": "1"}),
+        None,
+    ),
+    (
+        "s12-spec-test-lookup",
+        "okta/spec-test-user-lookup",
+        envelope("GET", "/Users", {"filter": 'userName eq "abcdefgh@atko.com"'}),
+        None,
+    ),
+    (
+        "s12-spec-test-create",
+        "okta/spec-test-create-user",
+        envelope("POST", "/Users", body=SPEC_CREATE),
+        "scim/User",
+    ),
+    ("s12-spec-test-groups", "okta/spec-test-list-groups", envelope("GET", "/Groups"), None),
 ]
 REQUESTS = {case[0]: case[2] for case in WIRE_REQUESTS}
 
@@ -385,14 +454,14 @@ def test_wire_request_body_is_valid_scim(request_envelope: dict[str, Any], body_
     "case", ["s9.3-remove-piece", "s9.3-remove-two", "s9.3-add-piece", "s9.3-push-now", "s9.3-push-now-empty"]
 )
 def test_single_kind_membership_patch_fits_shared_shape(case: str) -> None:
-    # add-/remove-/replace-members are single-kind cases of okta/update-members (wire ref §9.3).
+    # add-/remove-/replace-members are single-kind cases of okta/update-members (§9.3).
     assert findings("okta/update-members", REQUESTS[case]) == []
 
 
 @pytest.mark.parametrize(
     ("case", "other_schema"),
     [
-        ("s3-test-connector", "okta/import-users"),  # count=2 vs count=100 (wire ref §3, §4)
+        ("s3-test-connector", "okta/import-users"),  # count=2 vs count=100 (§3, §4)
         ("s4-import-users-1", "okta/test-connector"),
         ("s4-import-users-1", "okta/user-lookup"),  # no filter on an import page
         ("s7.1-deactivate-patch", "okta/reactivate-user-patch"),
@@ -404,6 +473,13 @@ def test_single_kind_membership_patch_fits_shared_shape(case: str) -> None:
         ("s9.5-rename-group", "okta/replace-members"),  # rename carries no members
         ("s9.3-push-now-pathless", "okta/rename-group"),
         ("s10.1-get-user", "okta/get-group"),
+        # The SPEC test's shapes are its own, not the provisioning engine's (§12, §15).
+        ("s12-spec-test-create", "okta/create-user"),
+        ("s12-spec-test-users-endpoint", "okta/import-users"),
+        ("s12-spec-test-users-endpoint", "okta/test-connector"),
+        ("s12-spec-test-lookup", "okta/user-lookup"),
+        ("s5.1-lookup-userName", "okta/spec-test-user-lookup"),
+        ("s3-to-app-groups-probe", "okta/spec-test-list-groups"),
     ],
 )
 def test_request_does_not_match_a_neighbouring_operation(case: str, other_schema: str) -> None:
@@ -484,7 +560,7 @@ SEARCH = {
     "count": 10,
 }
 
-# A custom extension object under its URN (RFC 7643 §3.3; Okta custom mappings, wire ref §5.2).
+# A custom extension object under its URN (RFC 7643 §3.3; Okta custom mappings, §5.2).
 ACME = "urn:ietf:params:scim:schemas:extension:acme:2.0:User"
 USER_CUSTOM_EXTENSION = {**USER_RESPONSE, "schemas": [USER_SCHEMA, ACME], ACME: {"badge": "42"}}
 
@@ -643,8 +719,20 @@ OKTA_MUTATIONS = [
      {"/body/Operations/0/value": []}, "/body/Operations/0/value", ""),
     ("add-path-not-members", "okta/add-members", "s9.3-add-piece",
      {"/body/Operations/0/path": "emails"}, "/body/Operations/0/path", ""),
-    ("add-member-without-display", "okta/add-members", "s9.3-add-piece",
-     {"/body/Operations/0/value/0/display": DELETE}, "/body/Operations/0/value/0", "display"),
+    ("add-member-with-type", "okta/add-members", "s9.3-add-piece",
+     {"/body/Operations/0/value/0/type": "User"}, "/body/Operations/0/value/0", "type"),
+    ("spec-test-list-count-100", "okta/spec-test-list-users", "s12-spec-test-users-endpoint",
+     {"/query/count": "100"}, "/query/count", ""),
+    ("spec-test-lookup-email", "okta/spec-test-user-lookup", "s12-spec-test-lookup",
+     {"/query/filter": 'email eq "abcdefgh@atko.com"'}, "/query/filter", ""),
+    ("spec-test-create-without-name", "okta/spec-test-create-user", "s12-spec-test-create",
+     {"/body/name": DELETE}, "/body", "name"),
+    ("spec-test-groups-paged", "okta/spec-test-list-groups", "s12-spec-test-groups",
+     {"/query": PAGE}, "/query", "startIndex"),
+    ("import-schema-by-post", "okta/import-user-schema", "s15-import-user-schema",
+     {"/method": "POST"}, "/method", ""),
+    ("import-schema-other-path", "okta/import-user-schema", "s15-import-user-schema",
+     {"/path": "/ServiceProviderConfig"}, "/path", ""),
     ("replace-members-value-object", "okta/replace-members", "s9.3-push-now",
      {"/body/Operations/0/value": {"value": USER_ID}}, "/body/Operations/0/value", "array"),
     ("replace-members-pathless-no-members", "okta/replace-members", "s9.3-push-now-pathless",
@@ -785,7 +873,7 @@ def test_scim_mutation_is_reported_at_pointer(
 
 @pytest.mark.parametrize("op", ["Replace", "REPLACE", "rEpLaCe"])
 def test_op_case_is_valid_scim_but_not_okta_shape(op: str) -> None:
-    # RFC 7644 practice accepts any case; Okta always sends lowercase (wire ref §11).
+    # RFC 7644 practice accepts any case; Okta always sends lowercase (§11).
     request = mutated(REQUESTS["s7.1-deactivate-patch"], {"/body/Operations/0/op": op})
     assert findings("scim/PatchOp", request["body"]) == []
     assert ("/body/Operations/0/op", "'replace' was expected") in findings(
@@ -867,7 +955,9 @@ def test_catalog_holds_every_family_and_operation() -> None:
         "okta/reactivate-user-patch", "okta/deactivate-user-put", "okta/reactivate-user-put",
         "okta/password-sync-patch", "okta/password-sync-put", "okta/create-group", "okta/group-lookup",
         "okta/get-group", "okta/replace-group", "okta/add-members", "okta/remove-members",
-        "okta/replace-members", "okta/rename-group", "okta/delete-group",
+        "okta/replace-members", "okta/rename-group", "okta/delete-group", "okta/import-user-schema",
+        "okta/spec-test-list-users", "okta/spec-test-user-lookup", "okta/spec-test-create-user",
+        "okta/spec-test-list-groups",
     }  # fmt: skip
     assert expected <= set(schemas.names())
 
@@ -885,7 +975,8 @@ def test_schema_has_id_title_and_cited_one_sentence_description(name: str) -> No
     assert doc["title"].strip()
     description = doc["description"]
     assert description.endswith(".")
-    assert "wire ref §" in description
+    citation = "docs/okta-reference.md §" if name.startswith("okta/") else "RFC 764"
+    assert citation in description
     assert not re.search(r"[.!?]\s+[A-Z]", description), "description must be one sentence"
 
 
@@ -917,7 +1008,7 @@ def test_doc_lists_schema(name: str, catalog_doc: str) -> None:
 
 @pytest.fixture
 def created_user(scim: Any) -> dict[str, Any]:
-    """A user created through the server from Okta's captured body (wire ref §12.2)."""
+    """A user created through the server from Okta's captured body (§12.2)."""
     response = scim.post("/Users", CREATE_USER_2016)
     assert response.status_code == 201, response.text
     return response.json()
@@ -925,7 +1016,7 @@ def created_user(scim: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def created_group(scim: Any, created_user: dict[str, Any]) -> dict[str, Any]:
-    """A group holding ``created_user``, created from Okta's POST /Groups shape (wire ref §9.1)."""
+    """A group holding ``created_user``, created from Okta's POST /Groups shape (§9.1)."""
     body = {
         "schemas": [GROUP_SCHEMA],
         "displayName": "okta-lab-users",
@@ -962,7 +1053,7 @@ def test_server_discovery_documents_are_valid_scim(scim: Any, path: str, schema_
 
 
 def test_read_modify_write_user_put_fits_okta_schemas(scim: Any, created_user: dict[str, Any]) -> None:
-    # AIW: GET, change the profile or active, PUT everything back (wire ref §6, §7.2).
+    # AIW: GET, change the profile or active, PUT everything back (§6, §7.2).
     current = scim.get(f"/Users/{created_user['id']}").json()
     path = f"/Users/{current['id']}"
     assert findings("okta/replace-user", envelope("PUT", path, body=current)) == []
@@ -972,7 +1063,7 @@ def test_read_modify_write_user_put_fits_okta_schemas(scim: Any, created_user: d
 
 
 def test_read_modify_write_group_put_fits_okta_schema(scim: Any, created_group: dict[str, Any]) -> None:
-    # AIW: GET /Groups/{id}, then PUT the complete members list (wire ref §9.4).
+    # AIW: GET /Groups/{id}, then PUT the complete members list (§9.4).
     current = scim.get(f"/Groups/{created_group['id']}").json()
     assert findings("scim/Group", current) == []
     request = envelope("PUT", f"/Groups/{current['id']}", body=current)

@@ -52,10 +52,10 @@ MUTATIONS = [
         "scim/User",
     ),
     (
-        "create without externalId",
+        "create without groups",
         "POST",
         "/Users",
-        okta_user(externalId=None),
+        okta_user(groups=None),
         "create-user",
         "warning",
         "/body",
@@ -159,7 +159,7 @@ MUTATIONS = [
         "/Users?startIndex=1&count=2",
         None,
         "test-connector",
-        "warning",
+        "info",
         "/headers/user-agent",
         "okta/user-agent",
     ),
@@ -284,3 +284,126 @@ def test_secrets_never_appear_in_journal_or_admin_output(settings, tmp_path, sci
             assert secret not in everything, secret
     finally:
         running.stop()
+
+
+# (id, method, path, body with {known}/{unknown} member ids, pointer of the expected warning or None)
+MEMBER_REFERENCES = [
+    (
+        "post-unknown",
+        "POST",
+        "/Groups",
+        {"displayName": "G2", "members": [{"value": "{unknown}"}]},
+        "/body/members/0/value",
+    ),
+    ("post-known", "POST", "/Groups", {"displayName": "G2", "members": [{"value": "{known}"}]}, None),
+    (
+        "put-unknown-second",
+        "PUT",
+        "/Groups/{gid}",
+        {"displayName": "Target", "members": [{"value": "{known}"}, {"value": "{unknown}"}]},
+        "/body/members/1/value",
+    ),
+    (
+        "patch-add-unknown",
+        "PATCH",
+        "/Groups/{gid}",
+        patch({"op": "add", "path": "members", "value": [{"value": "{unknown}", "display": "ghost"}]}),
+        "/body/Operations/0/value/0/value",
+    ),
+    (
+        "patch-pathless-replace-unknown",
+        "PATCH",
+        "/Groups/{gid}",
+        patch({"op": "replace", "value": {"members": [{"value": "{unknown}"}]}}),
+        "/body/Operations/0/value/members/0/value",
+    ),
+    (
+        "patch-add-known",
+        "PATCH",
+        "/Groups/{gid}",
+        patch({"op": "add", "path": "members", "value": [{"value": "{known}", "display": "target"}]}),
+        None,
+    ),
+    # Removing an id is not a reference to a member (§9.3): nothing to look up.
+    (
+        "patch-remove-unknown",
+        "PATCH",
+        "/Groups/{gid}",
+        patch({"op": "remove", "path": 'members[value eq "{unknown}"]'}),
+        None,
+    ),
+]
+
+
+def _fill(value, names: dict[str, str]):
+    """Put ids into a body or path."""
+    if isinstance(value, str):
+        for key, text in names.items():
+            value = value.replace("{" + key + "}", text)
+        return value
+    if isinstance(value, dict):
+        return {k: _fill(v, names) for k, v in value.items()}
+    return [_fill(v, names) for v in value] if isinstance(value, list) else value
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "pointer"),
+    [m[1:] for m in MEMBER_REFERENCES],
+    ids=[m[0] for m in MEMBER_REFERENCES],
+)
+def test_member_referencing_an_unknown_user_is_a_warning(scim, method, path, body, pointer):
+    known = scim.create_user("target@example.com")["id"]
+    gid = scim.create_group("Target")["id"]
+    names = {"known": known, "unknown": "00000000-no-such-user", "gid": gid}
+    scim.request(method, _fill(path, names), json=_fill(body, names), headers=dict(OKTA))
+    found = [
+        (f["severity"], f["pointer"])
+        for f in last_entry(scim)["findings"]
+        if f["rule"] == "state/unknown-member"
+    ]
+    assert found == ([] if pointer is None else [("warning", pointer)])
+    if pointer:
+        message = next(
+            f["message"] for f in last_entry(scim)["findings"] if f["rule"] == "state/unknown-member"
+        )
+        assert message.startswith("member references an unknown User") and "00000000-no-such-user" in message
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/Users", okta_user(userName=None)),  # scim/User and okta/create-user both say it
+        ("POST", "/Users", {"userName": "x@example.com", "schemas": "not-a-list"}),
+        ("PATCH", "/Users/{uid}", {"Operations": [{"op": "replace", "value": {"active": "false"}}]}),
+    ],
+)
+def test_a_finding_is_reported_once_per_pointer(scim, method, path, body):
+    uid = scim.create_user("target@example.com")["id"]
+    scim.request(method, path.format(uid=uid), json=body, headers=dict(OKTA))
+    findings = last_entry(scim)["findings"]
+    assert findings, "the request must have findings for the check to mean anything"
+    keys = [(f["pointer"], f["message"]) for f in findings]
+    assert len(keys) == len(set(keys)), json.dumps(findings, indent=1)
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        (patch({"op": "Replace", "value": {"active": False}}), "/body/Operations/0/op"),
+        (patch({"op": "replace", "value": {"active": "False"}}), "/body/Operations/0/value/active"),
+        (patch({"op": "replace", "path": "active", "value": "false"}), "/body/Operations/0/value"),
+    ],
+    ids=["capitalised-op", "string-boolean", "string-boolean-with-path"],
+)
+def test_entra_habits_are_named_as_such(scim, body, pointer):
+    # docs/okta-reference.md §15: "Replace" and "False" are Entra's, not Okta's.
+    uid = scim.create_user("target@example.com")["id"]
+    scim.patch(f"/Users/{uid}", body, headers=dict(OKTA))
+    notes = [f for f in last_entry(scim)["findings"] if "Microsoft Entra's habit" in f["message"]]
+    assert [f["pointer"] for f in notes] == [pointer], json.dumps(last_entry(scim)["findings"], indent=1)
+
+
+def test_okta_forms_get_no_habit_note(scim):
+    uid = scim.create_user("target@example.com")["id"]
+    scim.patch(f"/Users/{uid}", patch({"op": "replace", "value": {"active": False}}), headers=dict(OKTA))
+    assert last_entry(scim)["findings"] == []

@@ -1,7 +1,7 @@
-"""Replay every request in the Okta wire reference over HTTP; check the documented answers.
+"""Replay every request Okta is documented to send over HTTP; check the documented answers.
 
-Section numbers refer to ../shared/docs/okta-wire-reference.md. Bodies are copied from it,
-with ids replaced by the ones the server assigned.
+Section numbers refer to docs/okta-reference.md. Bodies are Okta's, with ids replaced by the
+ones the server assigned.
 """
 
 from __future__ import annotations

@@ -20,6 +20,8 @@ from mockscim.verify.flows import library_ids
 from mockscim.verify.report import flow_report
 
 DATA = Path(__file__).parent / "data"
+
+
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 
@@ -185,6 +187,33 @@ def test_attribute_mapping_expectations(scim, app):
     ]
 
 
+CUSTOM = "urn:ietf:params:scim:schemas:extension:mockscim:2.0:User"
+
+
+@pytest.mark.parametrize(
+    ("rule", "failing"),
+    [
+        ({"present": [f"/{CUSTOM}/costCenter"]}, {2: "is missing", 3: "is missing"}),
+        ({"absent": [f"/{CUSTOM}/costCenter"]}, {1: "is present ('CC-1')"}),
+        ({"equals": {f"/{CUSTOM}/costCenter": "CC-1"}}, {2: "is missing", 3: "is missing"}),
+        (
+            {"equals": {f"/{CUSTOM}/costCenter": "CC-2"}},
+            {1: "is 'CC-1', expected 'CC-2'", 2: "is missing", 3: "is missing"},
+        ),
+        ({"present": [f"/{CUSTOM}"]}, {3: "is missing"}),
+    ],
+)
+def test_mapping_of_a_custom_attribute_by_urn(scim, app, rule, failing):
+    # Okta sends a mapped custom attribute under its extension URN (docs/okta-reference.md §5.2);
+    # a JSON Pointer with the URN as its first token selects it.
+    scim.post("/Users", {"schemas": [USER_URN, CUSTOM], "userName": "a@x", CUSTOM: {"costCenter": "CC-1"}})
+    scim.post("/Users", {"schemas": [USER_URN, CUSTOM], "userName": "b@x", CUSTOM: {"employeeLevel": 2}})
+    scim.post("/Users", {"schemas": [USER_URN], "userName": "c@x"})
+    checked, failures = check_mappings(load_mappings({"create-user": rule}), journal(app))
+    assert checked == 3
+    assert {f.entry_id: f.message.split(" ", 1)[1] for f in failures} == failing
+
+
 @pytest.mark.parametrize(
     ("document", "fragment"),
     [
@@ -245,7 +274,7 @@ def test_cli_verify_usage_errors(args, message):
 def test_admin_verify_endpoint(scim, server):
     create(scim)
     admin = server.url + "/__admin/verify"
-    flow = str(DATA / "deactivate-oin.yaml")
+    flow = "deactivate-oin.yaml"  # under --flows-dir (conftest.py): the admin API opens no other path
     report = scim.session.post(admin, json={"flows": [flow]}, timeout=5).json()
     assert report["passed"] is False
     assert [s["matched"] is not None for s in report["flows"][0]["steps"]] == [True, False]
@@ -258,3 +287,42 @@ def test_a_flow_okta_never_sends_is_not_verifiable(app):
     )
     assert not result.verifiable and not result.passed
     assert "not verifiable" in flow_report(result)
+
+
+# The runner's subset list matching and verify's agree: an expected [] matches only [] (so a
+# replay that expects an emptied group is not satisfied by a group that kept members), and a
+# non-empty expected list is a subset in any order.
+LIST_RULE = [
+    ([], [], True),
+    ([], [{"value": "u1"}], False),
+    ([{"value": "u1"}], [], False),
+    ([{"value": "u1"}], [{"value": "u2", "display": "b"}, {"value": "u1", "display": "a"}], True),
+    ([{"value": "u1"}, {"value": "u1"}], [{"value": "u1"}], False),  # each item a different one
+    ({"members": []}, {"members": [], "id": "g1"}, True),
+    ({"members": []}, {"members": [{"value": "u1"}], "id": "g1"}, False),
+    ({"Resources": [{"id": "x"}]}, {"Resources": [{"id": "x", "userName": "a"}]}, True),
+]
+
+
+@pytest.mark.parametrize(("expected", "actual", "matches"), LIST_RULE)
+def test_runner_and_verify_apply_the_same_list_rule(expected, actual, matches):
+    from mockscim.runner.matchers import diff
+    from mockscim.verify.templates import match_value
+
+    assert (not diff(expected, actual)) is matches
+    assert (not match_value(expected, actual, {})) is matches
+    assert (not match_value(expected, actual, {}, explain=False)) is matches
+
+
+def test_admin_verify_takes_the_journal_window(scim, server):
+    lookup(scim)
+    user = create(scim)
+    scim.put(f"/Users/{user['id']}", scim.get(f"/Users/{user['id']}").json())
+    admin = server.url + "/__admin/verify"
+    flow = "assign-and-update.yaml"  # under --flows-dir (conftest.py)
+    whole = scim.session.post(admin, json={"flows": [flow]}, timeout=10).json()
+    assert whole["passed"] is True and whole["entries"] == 4
+    late = scim.session.post(admin, json={"flows": [flow], "since": 2}, timeout=10).json()
+    assert late["passed"] is False and late["entries"] == 3
+    assert late["flows"][0]["steps"][0]["matched"] is None  # the lookup (#1) is outside the window
+    assert scim.session.post(admin, json={"flows": [flow], "since": True}, timeout=10).status_code == 400

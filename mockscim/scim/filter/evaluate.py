@@ -7,6 +7,7 @@ over thousands of resources does no schema lookups (RFC 7644 §3.4.2.2).
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
 from datetime import datetime
 from typing import Any
 
@@ -94,11 +95,19 @@ def element_resolver(parent: Attribute) -> Resolver:
 
 
 def _parse_datetime(text: Any) -> datetime | None:
-    """Parse an RFC 3339 timestamp, or return None."""
+    """Parse an xsd:dateTime / RFC 3339 timestamp, or return None.
+
+    RFC 7643 §2.3.5 says dateTime is xsd:dateTime, whose time zone is optional; a value without
+    one is read as UTC (the server's time zone), so it compares with stored values, which
+    always carry one. Comparing a naive with an aware datetime would raise TypeError.
+    """
     try:
-        return datetime.fromisoformat(text) if isinstance(text, str) else None
+        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
     except ValueError:
         return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
 
 
 def _normalizer(attr: Attribute, op: str, value: Any, where: str) -> tuple[Callable[[Any], Any], Any]:

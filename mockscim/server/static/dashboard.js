@@ -331,7 +331,8 @@
     return el(
       "li",
       { class: `flow outcome-${flow.outcome}`, "data-kind": flow.kind },
-      el("div", { class: "flow-head" }, el("span", { class: "flow-title", text: flow.title }), " ", el("span", { class: `badge outcome-${flow.outcome}`, text: flow.outcome })),
+      // A session group carries no verdict (the library flows do); only a failed step is marked.
+      el("div", { class: "flow-head" }, el("span", { class: "flow-title", text: flow.title }), flow.outcome === "failed" ? el("span", { class: "badge outcome-failed", text: "failed" }) : null),
       el("ol", { class: "steps" }, steps),
       flow.problem ? el("p", { class: "problem", text: flow.problem }) : null,
     );
