@@ -32,7 +32,7 @@ _COMPARISON = re.compile(rf"(password(?:\.[\w$]+)?\s+{_OPERATOR}\s+)({_LITERAL})
 _FILTERED = re.compile(r"(password\s*\[)([^\]]*)", re.IGNORECASE)
 _ANY_LITERAL = re.compile(rf"(\s{_OPERATOR}\s+)({_LITERAL})", re.IGNORECASE)
 # A quoted string (perhaps cut off at the end), or a bare value after ``:`` or ``=``.
-_TEXT_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*("|$)|([:=]\s*)([^\s"{}\[\],&;:=]+)')
+_TEXT_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*("|\\?$)|([:=]\s*)([^\s"{}\[\],&;:=]+)')
 _UNICODE_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -137,7 +137,7 @@ def _mask_token(match: re.Match[str], text: str) -> str:
     """Keep a quoted key (it opens an object member and is followed by ``:``); mask the rest."""
     if match[2] is not None:
         return match[2] + MASK  # a bare value: password=x, "password": 123
-    closed = bool(match[1])
+    closed = match[1] == '"'  # else cut off at the end (perhaps right after a backslash)
     before = text[max(0, match.start() - 40) : match.start()].rstrip()
     after = text[match.end() : match.end() + 40].lstrip()
     if closed and after.startswith(":") and (not before or before[-1] in "{,"):
