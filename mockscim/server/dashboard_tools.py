@@ -206,7 +206,12 @@ def _window_start(entries: list[Entry]) -> int | None:
     """``?since=<id>`` if given, else the id that leaves the newest LIBRARY_WINDOW entries (if set)."""
     value = request.args.get("since")
     if value not in (None, ""):
-        return integer(value, "since (a journal entry id)", minimum=0)
+        try:
+            return integer(value, "since", minimum=0)
+        except InvalidValue:
+            raise InvalidValue(
+                f"since must be a journal entry id (ASCII digits), not {value[:40]!r}"
+            ) from None
     if LIBRARY_WINDOW is None or len(entries) <= LIBRARY_WINDOW:
         return None
     return entries[-LIBRARY_WINDOW]["id"]

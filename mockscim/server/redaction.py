@@ -39,8 +39,9 @@ def request_secrets() -> frozenset[str]:
     if "mockscim_secrets" not in g:
         found: set[str] = set()
         # Only a body something parsed can have been quoted; an unread one (a 401) is not parsed here.
-        parse = request_body().parsed_already() if "mockscim_body" in g else None
-        if parse is not None and parse[1] is None:
+        body = request_body() if "mockscim_body" in g else None
+        parse = body.parsed_already() if body is not None else None
+        if parse is not None and parse[1] is None and _may_name_a_password(body.raw or b""):
             found |= secret_values(parse[0])
         for key, value in request.args.items(multi=True):
             if is_password(key) or "password" in key.casefold():
@@ -49,6 +50,12 @@ def request_secrets() -> frozenset[str]:
                 found |= filter_secrets(value)
         g.mockscim_secrets = frozenset(found)
     return g.mockscim_secrets
+
+
+def _may_name_a_password(raw: bytes) -> bool:
+    """False when JSON text cannot hold a password: no "password" in any letter case, and no
+    ``\\u`` escape that could spell one (so most bodies are not walked at all)."""
+    return b"password" in raw.lower() or b"\\u" in raw
 
 
 def redacted(value: Any) -> Any:

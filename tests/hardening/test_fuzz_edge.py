@@ -115,9 +115,12 @@ def check(target: Target, method: bytes, path: bytes, answer: bytes) -> None:
     location = headers.get(b"location")
     if 300 <= status < 400 and location is not None and not re.match(rb"/(?!/)", location):
         target.failures.append(f"{line}: redirect to {location!r}")
-    if b"json" in headers.get(b"content-type", b"") and body:
+    kind = headers.get(b"content-type", b"")
+    if b"json" in kind and body:
+        documents = body.splitlines() if b"ndjson" in kind else [body]  # JSON Lines: one per line
         try:
-            json.loads(body.decode("utf-8"))
+            for document in documents:
+                json.loads(document.decode("utf-8"))
         except ValueError as exc:
             target.failures.append(f"{line}: unparseable JSON answer ({exc})")
 
