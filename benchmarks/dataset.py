@@ -57,7 +57,7 @@ def user_name(k: int | str) -> str:
 
 
 def okta_user(k: int | str) -> dict[str, Any]:
-    """Okta's POST /Users body (wire reference §5.2) for user ``k``."""
+    """Okta's POST /Users body (docs/okta-reference.md §5.2) for user ``k``."""
     name = user_name(k)
     return {
         "schemas": [USER_URN],
@@ -90,7 +90,7 @@ def group_members(scale: Scale, i: int) -> list[dict[str, str]]:
 
 
 def okta_group(scale: Scale, i: int) -> dict[str, Any]:
-    """Okta's POST /Groups body (wire reference §9.1) for group ``i`` with its members."""
+    """Okta's POST /Groups body (docs/okta-reference.md §9.1) for group ``i`` with its members."""
     return {"schemas": [GROUP_URN], "displayName": f"group-{i}", "members": group_members(scale, i)}
 
 

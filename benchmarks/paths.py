@@ -43,7 +43,7 @@ def put_user(scale: Scale, k: int) -> Request:
 
 
 def deactivate(scale: Scale, k: int) -> Request:
-    """PATCH /Users/{id} replace active=false (wire reference §7.1)."""
+    """PATCH /Users/{id} replace active=false (docs/okta-reference.md §7.1)."""
     body = {"schemas": [dataset.PATCH_URN], "Operations": [{"op": "replace", "value": {"active": False}}]}
     return "PATCH", f"{B}/Users/{dataset.user_id(k)}", dataset.compact(body)
 

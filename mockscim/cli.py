@@ -12,6 +12,7 @@ from mockscim import __version__
 # name -> "module:attribute" of a click command.
 COMMANDS = {
     "export": "mockscim.commands.export:export",
+    "load": "mockscim.commands.load:load",
     "run": "mockscim.commands.run:run",
     "serve": "mockscim.commands.serve:serve",
     "validate": "mockscim.commands.validate:validate",

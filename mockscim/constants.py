@@ -14,7 +14,7 @@ RESOURCE_TYPE_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ResourceType"
 SCHEMA_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 SCIM_MEDIA_TYPE = "application/scim+json"
-# Okta sends this on POST/PUT/PATCH/DELETE (wire reference §2.2, S9).
+# Okta sends this on POST/PUT/PATCH/DELETE (docs/okta-reference.md §2.2, S9).
 OKTA_CONTENT_TYPE = "application/scim+json; charset=utf-8"
 OKTA_USER_AGENT = "Okta SCIM Client 1.0.0"
 

@@ -1,6 +1,7 @@
 """Journal to scenario: turn what a real Okta tenant sent into a replayable ``*.scenario.yaml``.
 
-The export understands SCIM state (issue: record and replay):
+The export understands SCIM state, so that what was recorded replays (naming in
+``mockscim.export_names``, the end state in ``mockscim.export_state``):
 
 - ids the server assigned become variables saved from the response that created them
   (``user_1_id`` from the POST's ``/id``) and are used in later paths and bodies;
@@ -11,7 +12,16 @@ The export understands SCIM state (issue: record and replay):
   credentials come from the runner's ``--auth``;
 - expectations come from the recorded responses: the status, the fields that matter for each
   operation, and the packaged schema; volatile fields (timestamps, versions, URLs) are left out;
-- every request is a step, in order, repeated reads included: replay means the same sequence.
+- every request is a step, in order, repeated reads included: replay means the same sequence;
+- ``userName`` and ``emails`` values are case-insensitive (RFC 7643 §4.1.1): a case variant of
+  a recorded value becomes a derived variable (``user_1_name_case_2``) built from the variant's
+  own letters, so a duplicate that differed only in case still answers 409 on replay;
+- a request that met an injected fault (the journal entry's ``fault``) is preceded by a
+  ``mock:`` step that injects the same fault once (``requires: [mock-admin]``), or, with
+  ``faults="skip"``, left out with the reason in the description;
+- a GET of an id that never existed (a 404 probe) replays as it was: it is no resource to seed;
+- the scenario ends with a ``final_state:`` step for every user and group the session wrote to
+  (``mockscim.export_state``), as the recorded responses showed them last.
 
 Pure functions over journal entries (plain dicts); the output is deterministic, so exporting
 the same journal twice gives byte-identical YAML.
@@ -21,98 +31,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from dataclasses import field
 from typing import Any
 
 import yaml
 
+from mockscim import schemas
+from mockscim.export_names import Names
+from mockscim.export_names import conditional_headers
+from mockscim.export_names import conditions
+from mockscim.export_names import learn_created
+from mockscim.export_names import learn_etag
+from mockscim.export_names import learn_renames
+from mockscim.export_state import final_state
+from mockscim.export_state import track
 from mockscim.inspect.classify import route_of
-from mockscim.inspect.masking import MASK
 from mockscim.inspect.operations import export_schema
 from mockscim.inspect.operations import operation as operation_row
 
 Entry = dict[str, Any]
 _USER_FIELDS = ("userName", "active", "externalId")
 _GROUP_FIELDS = ("displayName",)
+FAULT_MODES = ("mock", "skip")
 
 
-@dataclass
-class _Names:
-    """The value → variable table built while reading the journal, in order of appearance."""
-
-    literal: bool
-    vars: dict[str, Any] = field(default_factory=dict)
-    values: dict[str, str] = field(default_factory=dict)  # recorded text -> "${name}"
-    counts: dict[str, int] = field(default_factory=dict)
-    unknown_ids: set[str] = field(default_factory=set)
-
-    def resource(self, kind: str) -> int:
-        """Number the next created resource of ``kind`` (user_1, user_2, group_1, ...)."""
-        self.counts[kind] = self.counts.get(kind, 0) + 1
-        return self.counts[kind]
-
-    def bind(self, recorded: Any, name: str, value: Any | None = None) -> None:
-        """Replace ``recorded`` by ``${name}`` from now on; ``value`` goes into ``vars``."""
-        if not isinstance(recorded, str) or not recorded or recorded in self.values:
-            return
-        self.values[recorded] = "${" + name + "}"
-        if value is not None:
-            self.vars[name] = recorded if self.literal else value
-
-    def apply(self, value: Any) -> Any:
-        """Substitute every known recorded value inside strings, recursively."""
-        if isinstance(value, dict):
-            return {k: self.apply(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.apply(v) for v in value]
-        if not isinstance(value, str):
-            return value
-        if value == MASK:
-            return "${password}"
-        for recorded in sorted(self.values, key=len, reverse=True):
-            if recorded in value:
-                value = value.replace(recorded, self.values[recorded])
-        return value
-
-
-def _unique_email(address: str) -> str:
-    """``tina@example.com`` -> ``tina+${unique}@example.com`` (still a valid address)."""
-    local, at, domain = address.partition("@")
-    return f"{local}+${{unique}}@{domain}" if at else f"{address}-${{unique}}"
-
-
-def _learn_created(names: _Names, entry: Entry) -> str | None:
-    """Register the ids and Okta-chosen values of a resource created by this entry."""
-    rtype = (entry.get("resource") or {}).get("type")
-    body = entry["response"].get("body")
-    request_body = entry["request"].get("body") if isinstance(entry["request"].get("body"), dict) else {}
-    if (
-        entry["request"]["method"] != "POST"
-        or entry["response"]["status"] != 201
-        or not isinstance(body, dict)
-    ):
-        return None
-    kind = {"User": "user", "Group": "group"}.get(rtype or "")
-    if kind is None or not isinstance(body.get("id"), str):
-        return None
-    prefix = f"{kind}_{names.resource(kind)}"
-    if kind == "user":
-        names.bind(
-            request_body.get("userName"), f"{prefix}_name", _unique_email(str(request_body.get("userName")))
-        )
-        external = request_body.get("externalId")
-        names.bind(external, f"{prefix}_external_id", f"00u${{unique}}{names.counts['user']:07d}")
-    else:
-        names.bind(
-            request_body.get("displayName"),
-            f"{prefix}_name",
-            f"{request_body.get('displayName')} ${{unique}}",
-        )
-    names.bind(body["id"], f"{prefix}_id")
-    return f"{prefix}_id"
-
-
-def _expectations(entry: Entry, names: _Names) -> dict[str, Any]:
+def _expectations(entry: Entry, names: Names) -> dict[str, Any]:
     """Status, the fields that matter for the operation, and the packaged schema."""
     response = entry["response"]
     expect: dict[str, Any] = {"status": response["status"]}
@@ -128,29 +70,50 @@ def _expectations(entry: Entry, names: _Names) -> dict[str, Any]:
         # 1 after); an unfiltered page counts whatever the target already holds, so only its
         # shape is checked.
         query_filter = names.apply((entry["request"].get("query") or {}).get("filter", ""))
-        if "${" in query_filter and not names.literal:
+        if _counts_replay(query_filter) and not names.literal:
             expect["json"] = {"totalResults": body.get("totalResults")}
         return expect
     rtype = (entry.get("resource") or {}).get("type")
     schema = export_schema(entry.get("operation"), rtype)  # the operation table (inspect/operations.py)
     if schema is not None and rtype in ("User", "Group") and "id" in body:
-        expect["schema"] = schema
+        if not schemas.validate(schema, body):  # a partial (projected) body is no resource
+            expect["schema"] = schema
         fields = _USER_FIELDS if rtype == "User" else _GROUP_FIELDS
         subset = {k: body[k] for k in ("id", *fields) if k in body}
-        if rtype == "Group":
-            subset["members"] = [{"value": m.get("value")} for m in body.get("members") or []]
+        if rtype == "Group" and isinstance(body.get("members"), list):
+            # only what the recorded response showed: a group may be answered without members
+            subset["members"] = [{"value": m.get("value")} for m in body["members"] if isinstance(m, dict)]
         expect["json"] = names.apply(subset)
     return expect
 
 
-def _path_and_query(entry: Entry, names: _Names) -> tuple[str, dict[str, Any] | None]:
+_COMPARISON = re.compile(r"\b(eq|ne|co|sw|ew|gt|ge|lt|le|pr)\b", re.IGNORECASE)
+
+
+def _counts_replay(query_filter: str) -> bool:
+    """A lookup's count replays when every comparison is ``eq`` on a value this session chose:
+    then only the session's own resources match, however often it runs (``sw``, ``co`` or
+    ``not`` also match earlier runs' resources)."""
+    operators = [m.lower() for m in _COMPARISON.findall(re.sub(r'"(?:[^"\\]|\\.)*"', '""', query_filter))]
+    values = re.findall(r'"((?:[^"\\]|\\.)*)"', query_filter)
+    plain = re.sub(r'"(?:[^"\\]|\\.)*"', "", query_filter).lower()
+    return (
+        bool(operators)
+        and set(operators) == {"eq"}
+        and len(values) == len(operators)
+        and all("${" in value for value in values)
+        and not re.search(r"\bnot\b", plain)
+    )
+
+
+def _path_and_query(entry: Entry, names: Names) -> tuple[str, dict[str, Any] | None]:
     """The step's path and query, with recorded values replaced by variables."""
     request = entry["request"]
     path = names.apply(request.get("scim_path") or request["path"])
     query = {k: _scalar(names.apply(v)) for k, v in (request.get("query") or {}).items()}
     _, _, rid = route_of(request.get("scim_path") or request["path"])
-    if rid is not None and rid not in names.values:
-        names.unknown_ids.add(rid)
+    if rid is not None and rid not in names.values and entry["response"]["status"] != 404:
+        names.unknown_ids.add(rid)  # a 404 probe of an id that never existed is nothing to seed
     return path, query or None
 
 
@@ -164,7 +127,7 @@ def _scalar(value: Any) -> Any:
     )
 
 
-def _request_body(entry: Entry, names: _Names, base_url: str | None) -> Any:
+def _request_body(entry: Entry, names: Names, base_url: str | None) -> Any:
     """The recorded body with ids, Okta values, URLs and masked passwords made portable."""
     body = entry["request"].get("body")
     if isinstance(body, dict) and isinstance(body.get("meta"), dict):
@@ -183,7 +146,9 @@ def _replace_base(value: Any, base: str) -> Any:
     return value.replace(base, "${base_url}") if isinstance(value, str) else value
 
 
-def _step(entry: Entry, names: _Names, created: dict[int, str], base_url: str | None) -> dict[str, Any]:
+def _step(
+    entry: Entry, names: Names, created: dict[int, str], etags: dict[int, str], base_url: str | None
+) -> dict[str, Any]:
     """One scenario step for one journal entry."""
     label = operation_row(entry.get("operation")).label
     request = entry["request"]
@@ -194,6 +159,8 @@ def _step(entry: Entry, names: _Names, created: dict[int, str], base_url: str | 
     step["request"] = {"method": request["method"], "path": path}
     if query:
         step["request"]["query"] = query
+    if headers := conditional_headers(entry, names):
+        step["request"]["headers"] = headers
     if isinstance(body, dict | list):
         step["request"]["json"] = body
     elif isinstance(body, str) and body:
@@ -202,6 +169,8 @@ def _step(entry: Entry, names: _Names, created: dict[int, str], base_url: str | 
     if saved:
         step["expect"].get("json", {}).pop("id", None)  # saved by this very step
         step["save"] = {saved: "/id"}
+    if etag := etags.get(entry["id"]):
+        step.setdefault("save", {})[etag] = {"header": "ETag"}
     return step
 
 
@@ -233,33 +202,103 @@ def replayable(entry: Entry) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which journal entries become steps, and which were left out and why."""
+
+    kept: list[Entry]
+    refused: list[Entry]  # answered 401: noise, never replayed
+    faulted: list[Entry]  # met an injected fault and left out (faults="skip")
+
+    @property
+    def requests(self) -> int:
+        """How many requests the scenario replays (the count the CLI and the file both state)."""
+        return len(self.kept)
+
+
+def choose(entries: list[Entry], faults: str = "mock") -> Selection:
+    """Split entries into the replayed ones and those left out, oldest first."""
+    if faults not in FAULT_MODES:
+        raise ValueError(f"faults must be one of {', '.join(FAULT_MODES)}, not {faults!r}")
+    ordered = sorted(entries, key=lambda e: e["id"])
+    refused = [e for e in ordered if not replayable(e)]
+    faulted = [e for e in ordered if replayable(e) and e.get("fault") and faults == "skip"]
+    left_out = {id(e) for e in refused + faulted}
+    return Selection([e for e in ordered if id(e) not in left_out], refused, faulted)
+
+
+def fault_step(entry: Entry, names: Names) -> dict[str, Any]:
+    """A ``mock:`` step that injects, once, the fault this entry met (docs/faults.md)."""
+    fault = entry["fault"]
+    request = entry["request"]
+    path = names.apply(request.get("scim_path") or request["path"])
+    if fault.get("rate_limited"):  # --rate-limit answered 429 with Retry-After
+        action: dict[str, Any] = {"status": 429, "retry_after": fault.get("retry_after", 1)}
+    else:
+        action = dict(fault.get("action") or {})
+    spec = {"match": {"method": request["method"], "path": path}, "action": action, "times": 1}
+    what = f"{action['status']}" if "status" in action else next(iter(action), "fault")
+    return {
+        "name": f"inject the fault journal #{entry['id']} met ({what} on {request['method']} {_shape(path)})",
+        "mock": {"faults": [spec]},
+    }
+
+
 def export_scenario(
-    entries: list[Entry], *, name: str = "Recorded Okta session", literal: bool = False
+    entries: list[Entry], *, name: str = "Recorded Okta session", literal: bool = False, faults: str = "mock"
 ) -> dict[str, Any]:
-    """Build the scenario document (a dict in the scenario format) from journal entries."""
-    names = _Names(literal)
-    kept = [e for e in sorted(entries, key=lambda e: e["id"]) if replayable(e)]
+    """Build the scenario document (a dict in the scenario format) from journal entries.
+
+    ``faults``: ``mock`` turns requests that met an injected fault into a ``mock:`` fault step
+    and the request (the scenario then requires mockscim's admin API); ``skip`` leaves them out.
+    """
+    names = Names(literal)
+    selection = choose(entries, faults)
+    kept = selection.kept
     base_url = _base_url(kept)
     # First learn every created resource, so a lookup sent before its create already uses
-    # the variable (Okta looks a user up by userName, then creates it: wire ref §5).
-    created = {e["id"]: saved for e in kept if (saved := _learn_created(names, e))}
-    steps = [_step(entry, names, created, base_url) for entry in kept]
-    description = _describe(entries, kept, names)
-    document: dict[str, Any] = {"name": name, "description": description, "tags": ["recorded"]}
+    # the variable (Okta looks a user up by userName, then creates it: docs/okta-reference.md §5).
+    created = {e["id"]: saved for e in kept if (saved := learn_created(names, e))}
+    for entry in kept:
+        learn_renames(names, entry)
+    sent = conditions(kept)
+    etags = {e["id"]: saved for e in kept if (saved := learn_etag(names, e, sent))}
+    steps: list[dict[str, Any]] = []
+    for entry in kept:
+        if entry.get("fault"):
+            steps.append(fault_step(entry, names))
+        steps.append(_step(entry, names, created, etags, base_url))
+    end = final_state(track([e for e in kept if not e.get("fault")]), names.apply)
+    if end is not None:
+        steps.append({"name": "the target ends as the recorded session left it", "final_state": end})
+    document: dict[str, Any] = {
+        "name": name,
+        "description": _describe(selection, names),
+        "tags": ["recorded"],
+    }
+    if any("mock" in step for step in steps):
+        document["requires"] = ["mock-admin"]
     if names.vars:
         document["vars"] = names.vars
     document["steps"] = steps
     return document
 
 
-def _describe(entries: list[Entry], kept: list[Entry], names: _Names) -> str:
+def _describe(selection: Selection, names: Names) -> str:
     """What was exported and what the replay needs to know."""
-    ids = [e["id"] for e in kept]
+    ids = [e["id"] for e in selection.kept]
     span = f"journal entries #{ids[0]}-#{ids[-1]}" if ids else "no journal entries"
-    text = f"Exported by mockscim from {span} ({len(kept)} requests)."
-    skipped = len(entries) - len(kept)
-    if skipped:
-        text += f" {skipped} request(s) refused with 401 were left out."
+    text = f"Exported by mockscim from {span} ({selection.requests} requests)."
+    if selection.refused:
+        text += f" {len(selection.refused)} request(s) refused with 401 were left out."
+    if selection.faulted:
+        listed = ", ".join(f"#{e['id']}" for e in selection.faulted)
+        text += (
+            f" {len(selection.faulted)} request(s) that met an injected fault were left out ({listed}): "
+            "a server without mockscim's admin API cannot reproduce them."
+        )
+    if any(e.get("fault") for e in selection.kept):
+        text += " Requests that met an injected fault replay after a mock: step that injects it again."
     if names.unknown_ids:
         text += (
             f" {len(names.unknown_ids)} resource id(s) existed before the recording and stay literal: "

@@ -4,7 +4,7 @@ A fault has a **match** (method, path pattern, classified operation, tenant) and
 **action** (delay, status with a SCIM error, 429 with each Retry-After form, closed
 connection, malformed JSON, slow trickle, delay past a timeout). It applies always, to the
 next N matches (``times``), or with a ``probability`` drawn from a seedable random source.
-Okta's handling of these is in the wire reference §10.3-§10.4.
+Okta's handling of these is in docs/okta-reference.md §10.3-§10.4.
 """
 
 from __future__ import annotations
@@ -291,7 +291,7 @@ class RateLimiter:
             if self._tokens >= 1:
                 self._tokens -= 1
                 return None
-            # Okta honours only integer Retry-After seconds (wire reference §10.3).
+            # Okta honours only integer Retry-After seconds (docs/okta-reference.md §10.3).
             return max(1, math.ceil((1 - self._tokens) / self.rate))
 
 

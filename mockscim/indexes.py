@@ -1,6 +1,6 @@
 """The store's lookup tables: what Okta looks resources up by, and who is in which group.
 
-Okta looks users up by ``userName eq`` before every assignment (wire reference §5.1) and groups
+Okta looks users up by ``userName eq`` before every assignment (docs/okta-reference.md §5.1) and groups
 by ``displayName eq`` (§9.2); ``externalId`` and ``id`` lookups are indexed too, so none of
 them scans the store. ``groups_of`` maps a member to the groups listing it, which derives a
 user's ``groups`` attribute (RFC 7643 §4.1.2) without reading every group.

@@ -93,6 +93,7 @@ class MockscimState:
                 timeout,
                 label="live server",
                 admin_url=admin_url,
+                admin_option="--mockscim-admin-url",
                 variables=variables,
             )
             if base_url
@@ -329,6 +330,13 @@ def mockscim_server(pytestconfig: pytest.Config, mockscim_isolated: IsolatedServ
 def mockscim_base_url(mockscim_isolated: IsolatedServer) -> str:
     """The SCIM base URL under test: this test's tenant, or ``--mockscim-base-url``."""
     return mockscim_isolated.base_url
+
+
+@pytest.fixture
+def unique_email() -> str:
+    """An address no earlier run used (``ci-<random>@example.com``), so a test that creates a user
+    passes again against a server that keeps its data (a second create would answer 409)."""
+    return f"ci-{secrets.token_hex(5)}@example.com"
 
 
 @pytest.fixture

@@ -36,7 +36,9 @@ def file_schema() -> dict[str, Any]:
 
 def example_path() -> Path:
     """The packaged example extension (what ``mockscim run``'s embedded mock declares)."""
-    return Path(str(resources.files("mockscim").joinpath(EXAMPLE)))
+    from mockscim.library import packaged_file
+
+    return packaged_file(EXAMPLE)  # a real file also when mockscim is imported from a zip
 
 
 def _where(path: Iterable[Any]) -> str:

@@ -138,7 +138,7 @@ def scim_for():
     return lambda running, auth=(USER, TOKEN): Scim(running.url + "/scim/v2", auth=auth)
 
 
-# --- Okta's client, for tests that need whole flows (wire reference §13) ---------------------
+# --- Okta's client, for tests that need whole flows (docs/okta-reference.md §13) ---------------------
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -152,7 +152,7 @@ OKTA_HEADERS = {
 
 
 class Okta:
-    """Plays Okta's SCIM client: its headers, its bodies, its order (wire ref §13)."""
+    """Plays Okta's SCIM client: its headers, its bodies, its order (docs/okta-reference.md §13)."""
 
     def __init__(self, scim: Any):
         self.scim = scim
@@ -313,5 +313,5 @@ def okta(scim) -> Okta:
 
 @pytest.fixture
 def okta_flows() -> dict:
-    """Every Okta flow of the wire reference, per dialect: name -> function(okta)."""
+    """Every Okta flow of docs/okta-reference.md, per dialect: name -> function(okta)."""
     return {"aiw": aiw_flows, "oin": oin_flows}

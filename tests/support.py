@@ -8,7 +8,7 @@ USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 
 
 def okta_user(user_name: str = "test.user@okta.local", **extra: Any) -> dict[str, Any]:
-    """Okta's POST /Users body (wire reference §5.2); ``extra`` overrides, None removes a key."""
+    """Okta's POST /Users body (docs/okta-reference.md §5.2); ``extra`` overrides, None removes a key."""
     given, _, family = user_name.partition("@")[0].partition(".")
     body = {
         "schemas": [USER_URN],
@@ -26,7 +26,7 @@ def okta_user(user_name: str = "test.user@okta.local", **extra: Any) -> dict[str
     return {k: v for k, v in body.items() if v is not None}
 
 
-# Wire reference §12.2: the create body captured from a real Okta org in 2016 (S21).
+# docs/okta-reference.md §12.2: the create body captured from a real Okta org in 2016 (S21).
 OKTA_CREATE_2016 = {
     "schemas": [USER_URN],
     "userName": "tina.erickson@mailinator.com",

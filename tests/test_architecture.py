@@ -40,6 +40,11 @@ RUNNER_ALLOWED = (
     "mockscim.schemas",
     "mockscim.runner",
 )
+# What the load tool may import: like the runner it knows only a base URL (its intended state is
+# never computed by the server's code) and reuses the runner; the library scenarios give it
+# Okta's request bodies. Locust (and its gevent) is allowed in load/engine.py alone, below.
+LOAD_ALLOWED = (*RUNNER_ALLOWED, "mockscim.library", "mockscim.load")
+LOAD_ENGINE = f"{PACKAGE}.load.engine"
 # Composition roots: they may start the server, lazily (inside a function), so `mockscim run`
 # and the pytest plugin load Flask only when they embed the mock.
 COMPOSITION_ROOTS = ("cli", "__main__", "commands", "pytest_plugin")
@@ -256,3 +261,23 @@ def test_module_size_budget():
     over = {name: n for name, n in sizes.items() if n > MAX_LINES and name not in OVER_BUDGET}
     assert over == {}
     assert {name: n for name, n in sizes.items() if name in OVER_BUDGET and n > 450} == {}
+
+
+@pytest.mark.parametrize("name", _in("load"), ids=_ids(_in("load")))
+def test_load_imports_only_its_allow_list(name):
+    allowed = (*LOAD_ALLOWED, "locust", "gevent") if name == LOAD_ENGINE else LOAD_ALLOWED
+    bad = [
+        i.module
+        for i in imports_of(name)
+        if not _is_stdlib(i.module) and not _within(i.module, allowed) and i.module != PACKAGE
+    ]
+    assert bad == []
+
+
+@pytest.mark.parametrize("name", list(MODULES), ids=_ids(list(MODULES)))
+def test_only_the_load_engine_imports_locust(name):
+    # Importing Locust monkey-patches the process with gevent: only the engine, run as its own
+    # process (python -m mockscim.load.engine), may do it, and nothing imports the engine.
+    if name == LOAD_ENGINE:
+        return
+    assert [i.module for i in imports_of(name) if _within(i.module, ("locust", "gevent", LOAD_ENGINE))] == []

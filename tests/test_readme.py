@@ -43,6 +43,41 @@ def test_the_pytest_example_runs(pytester: pytest.Pytester):
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+@pytest.mark.parametrize("patch_response", ["resource", "no-content"])
+def test_the_pytest_example_runs_twice_against_one_server(pytester: pytest.Pytester, patch_response):
+    # A server that keeps its data (no fixed userName to collide on a second run) and one
+    # whose PATCH answers 204 without a body (patch_and_read reads the user back).
+    (example,) = blocks("python")
+    pytester.makepyfile(test_okta_contract=example)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mockscim", "serve", "--port", "0", "--auth", "basic:ci:readme-secret"]
+        + ["--patch-response", patch_response],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        banner = ""
+        while "SCIM connector base URL" not in banner:
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert line, proc.stderr.read()  # type: ignore[union-attr]
+            banner += line
+        base_url = re.search(r"SCIM connector base URL\s+(\S+)", banner).group(1)  # type: ignore[union-attr]
+        options = [
+            "-p",
+            "no:cacheprovider",
+            "--mockscim-base-url",
+            base_url,
+            "--mockscim-auth",
+            "basic:ci:readme-secret",
+        ]
+        for _ in range(2):
+            pytester.runpytest_subprocess(*options).assert_outcomes(passed=1)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
 @pytest.mark.parametrize("command", ["serve", "run", "export", "verify", "validate"])
 def test_every_option_shown_exists(command):
     help_text = subprocess.run(
@@ -58,3 +93,20 @@ def test_every_option_shown_exists(command):
 @pytest.mark.parametrize("path", sorted(set(re.findall(r"\]\(((?:docs|scenarios)/[^)#]+)\)", README))))
 def test_linked_files_exist(path):
     assert (ROOT / path).exists()
+
+
+def test_flow_ids_shown_in_the_readme_and_verify_help_exist():
+    from mockscim.verify.flows import library_ids
+
+    help_text = subprocess.run(
+        [sys.executable, "-m", "mockscim", "verify", "--help"], capture_output=True, text=True, timeout=30
+    ).stdout
+    help_text = re.sub(r"-\n\s+", "-", help_text)  # click wraps long words at hyphens
+    shown = set(re.findall(r"\b(okta/(?:aiw|oin|common|negative)/[a-z0-9-]+)", README + help_text))
+    assert shown and shown <= set(library_ids())
+
+
+def test_the_readme_and_the_library_readme_agree_on_the_k_example():
+    library_readme = (ROOT / "scenarios" / "README.md").read_text(encoding="utf-8")
+    (example,) = re.findall(r'mockscim run -k "([^"]+)"\s+# Okta compatibility', README)
+    assert f'mockscim run -k "{example}"' in library_readme

@@ -4,43 +4,11 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from mockscim.constants import ADMIN_PREFIX
-from mockscim.constants import DEFAULT_BASE_PATH
-
-
-def admin_url(server_url: str) -> str:
-    """``http://host:8080`` or ``http://host:8080/t/acme/scim/v2`` -> the matching ``/__admin``."""
-    url = server_url.rstrip("/")
-    if url.endswith(DEFAULT_BASE_PATH):
-        url = url[: -len(DEFAULT_BASE_PATH)]
-    return url + ADMIN_PREFIX
-
-
-def fetch_entries(server_url: str, auth_spec: str | None, timeout: float = 30) -> list[dict[str, Any]]:
-    """Read the whole journal of a running mockscim through its admin API."""
-    import requests
-
-    from mockscim.runner import Credentials
-
-    try:
-        credentials = Credentials.parse(auth_spec)
-    except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
-    url = admin_url(server_url) + "/requests"
-    try:
-        headers = {credentials.header: credentials.value} if credentials.header and credentials.value else {}
-        response = requests.get(url, headers=headers, timeout=timeout)
-    except requests.RequestException as exc:
-        raise click.ClickException(f"cannot reach {url}: {exc.__class__.__name__}; check --from") from None
-    if response.status_code == 401:
-        raise click.ClickException(f"{url} refused the credentials; pass the server's with --auth")
-    if response.status_code != 200:
-        raise click.ClickException(f"{url} answered {response.status_code}; is this a mockscim server?")
-    return list(reversed(response.json()["requests"]))  # the admin API lists newest first
+from mockscim.commands.journal_file import fetch_entries
+from mockscim.commands.journal_file import read_journal
 
 
 @click.command()
@@ -57,6 +25,15 @@ def fetch_entries(server_url: str, auth_spec: str | None, timeout: float = 30) -
 @click.option("--name", default="Recorded Okta session", show_default=True, help="The scenario's name.")
 @click.option("--literal", is_flag=True, help="Keep user names, externalIds and group names as recorded.")
 @click.option(
+    "--faults",
+    type=click.Choice(["mock", "skip"]),
+    default="mock",
+    show_default=True,
+    help="Requests that met an injected fault: 'mock' replays them after a mock: step that injects "
+    "the fault again (the scenario then requires a mockscim target); 'skip' leaves them out, for "
+    "other SCIM servers.",
+)
+@click.option(
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (default: stdout)."
 )
 def export(
@@ -68,25 +45,32 @@ def export(
     operations: tuple[str, ...],
     name: str,
     literal: bool,
+    faults: str,
     output: Path | None,
 ) -> None:
-    """Export recorded requests as a *.scenario.yaml that `mockscim run` replays."""
+    """Export recorded requests as a *.scenario.yaml that `mockscim run` replays.
+
+    Exit codes: 0 written, 1 nothing to export, 2 bad usage or not a journal, 3 --from unreachable.
+    """
+    from mockscim.export import choose
     from mockscim.export import export_scenario
     from mockscim.export import select_entries
     from mockscim.export import to_yaml
-    from mockscim.journal import read_journal_file
 
     if (journal_file is None) == (server_url is None):
         raise click.UsageError("give either a journal JSON Lines file or --from URL")
-    entries = read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
+    entries = read_journal(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
     chosen = select_entries(entries, since=since, until=until, operations=operations)
     if not chosen:
         raise click.ClickException("no journal entries match; check --since/--until/--operation")
-    text = to_yaml(export_scenario(chosen, name=name, literal=literal))
+    text = to_yaml(export_scenario(chosen, name=name, literal=literal, faults=faults))
+    selection = choose(chosen, faults)
+    left_out = len(selection.refused) + len(selection.faulted)
+    counted = f"{selection.requests} requests" + (
+        f", {left_out} left out: see its description" if left_out else ""
+    )
     if output is None:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        click.echo(
-            f"wrote {output} ({len(chosen)} requests); check it with: mockscim validate {output}", err=True
-        )
+        click.echo(f"wrote {output} ({counted}); check it with: mockscim validate {output}", err=True)

@@ -2,6 +2,10 @@
 
 Exit codes: 0 nothing failed (skipped scenarios do not fail a run), 1 a scenario failed,
 2 bad usage or a bad scenario file, 3 the target is unreachable.
+
+When the target answers 401 to a request that carried the credentials (and did not expect
+401), the run stops there: one line says the credentials were refused, the remaining
+scenarios are reported as not run (skipped, with that reason), and the exit code is 1.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
 from mockscim.runner import select
 from mockscim.runner.client import CredentialsError
+from mockscim.runner.execute import skipped
 from mockscim.runner.html_report import html_report
 from mockscim.runner.html_report import write_html
 from mockscim.runner.readiness import PROFILES
@@ -125,17 +130,38 @@ def _run_all(
     scenarios: list[Scenario], target: Target, reset: Callable[[], None] | None, fail_fast: bool
 ) -> list[ScenarioResult]:
     """Run scenarios in order, resetting the embedded mock before each one."""
-    results = []
-    for scenario in scenarios:
+    results: list[ScenarioResult] = []
+    for index, scenario in enumerate(scenarios):
         if reset:
             reset()
         result = run_scenario(scenario, target)
+        if _credentials_refused(result):
+            click.echo(f"error: {REFUSED}", err=True)
+            _echo_result(result)
+            rest = [skipped(s, f"not run: {REFUSED}") for s in scenarios[index + 1 :]]
+            return [result, *rest]
         _echo_result(result)
         results.append(result)
         if fail_fast and result.failed:
             click.echo("stopping at the first failing scenario (--fail-fast)", err=True)
             break
     return results
+
+
+AUTH_FORMS = "basic:USER:PASSWORD, bearer:TOKEN, 'header:Name: value' or none"
+REFUSED = f"the target refused the credentials (401): check --auth ({AUTH_FORMS})"
+
+
+def _credentials_refused(result: ScenarioResult) -> bool:
+    """True when a request that carried the credentials got a 401 it did not expect."""
+    step = result.failed_step
+    if step is None or step.exchange is None or step.exchange.status != 401:
+        return False
+    spec = next((s for s in result.scenario.steps if s.name == step.name and s.line == step.line), None)
+    expected = step.expect.status if step.expect is not None else ()
+    return (
+        spec is not None and spec.request is not None and spec.request.auth != "none" and 401 not in expected
+    )
 
 
 def _write_reports(
@@ -199,7 +225,8 @@ def _target(
     "--auth",
     "auth_spec",
     metavar="SPEC",
-    help="Credentials for --base-url: basic:USER:PASS, bearer:TOKEN or 'header:Name: value'.",
+    help="Credentials for --base-url: basic:USER:PASSWORD, bearer:TOKEN (sent as 'Authorization: "
+    "Bearer TOKEN'), 'header:Name: value' (any header, sent as given) or none (no credentials).",
 )
 @click.option(
     "--admin-url",
@@ -284,4 +311,6 @@ def run(
     verdict = _write_reports(results, target, duration_ms, junit, report, html, readiness)
     click.echo(summary(results, duration_ms, target.base_url))
     click.echo(verdict_text(verdict))
+    if any(r.skip_reason == f"not run: {REFUSED}" for r in results):
+        click.echo(REFUSED)
     raise click.exceptions.Exit(EXIT_FAILED if any(r.failed for r in results) else EXIT_OK)

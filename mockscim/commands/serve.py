@@ -9,6 +9,7 @@ from dataclasses import MISSING
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import yaml
@@ -27,6 +28,30 @@ OKTA_ACTIONS = (
     "Push Groups",
     "Import Groups",
 )
+
+
+def check_public_url(public_url: str | None, base_path: str) -> str | None:
+    """Refuse a --public-url without the SCIM base path (Okta appends /Users to exactly what it is
+    given, docs/okta-reference.md §2.1); return a warning for http:// or a host with '_'."""
+    if not public_url:
+        return None
+    parts = urlsplit(public_url)
+    path = parts.path.rstrip("/")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise click.UsageError(
+            f"--public-url {public_url!r} must start with https:// and be a full URL, e.g. https://HOST{base_path}"
+        )
+    suggestion = f"https://{parts.netloc}{path if path.endswith(base_path) else path + base_path}"
+    if not path.endswith(base_path):
+        raise click.UsageError(
+            f"--public-url {public_url!r} lacks the SCIM base path {base_path}: Okta appends /Users to "
+            f"the URL you give it. Use --public-url {suggestion}"
+        )
+    if parts.scheme == "http":
+        return f"warning: Okta requires HTTPS (docs/okta-reference.md §2.1); use --public-url {suggestion}"
+    if "_" in parts.netloc:
+        return "warning: Okta refuses a base URL containing '_' (docs/okta-reference.md §2.1); use a tunnel host without it"
+    return None
 
 
 def banner(settings: Settings, url: str) -> str:
@@ -51,7 +76,12 @@ def banner(settings: Settings, url: str) -> str:
         if auth.generated:
             lines.append("    (generated for this run; fix them with --auth basic:USER:TOKEN)")
     elif auth.mode == "bearer":
-        lines.append(f"    Authorization                    Bearer {auth.token}")
+        # The AIW "HTTP Header" field takes the token alone: Okta adds "Bearer " itself
+        # (docs/okta-reference.md §2.3); a pasted "Bearer x" goes out as "Bearer Bearer x".
+        lines += [
+            f"    Authorization (paste exactly)    {auth.token}",
+            f"    (Okta adds 'Bearer ' itself and sends: Authorization: Bearer {auth.token})",
+        ]
     else:
         lines.append("    (no credentials: loopback only)")
     lines += [
@@ -139,6 +169,9 @@ def serve(**values: Any) -> None:
     )
     try:
         settings = settings_from_options(values)
+        warning = check_public_url(settings.public_url, settings.base_path)
+        if warning:
+            click.echo(warning, err=True)
         app = build_app(settings)
         server = build_server(app, settings.host, settings.port)
     except (BadInput, ValueError) as exc:

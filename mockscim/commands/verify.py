@@ -45,7 +45,7 @@ def verify(
     junit_file: Path | None,
     list_flows: bool,
 ) -> None:
-    """Verify received requests against FLOW ids (e.g. okta/aiw/assign-new-user), folders or files."""
+    """Verify received requests against FLOW ids (e.g. okta/common/assign-new-user), folders or files."""
     from mockscim.verify.flows import library_ids
 
     if list_flows:
@@ -53,19 +53,34 @@ def verify(
         return
     if not flows and mapping_file is None:
         raise click.UsageError("name at least one flow (mockscim verify --list shows them) or give --mapping")
+    if (journal_file is None) == (server_url is None):
+        raise click.UsageError("give either --from URL or --journal FILE")
+    _check_flow_names(flows)  # a wrong flow name is reported before the journal is read
     entries = _entries(server_url, auth_spec, journal_file)
     passed = _report(list(flows), entries, (since, until), strict_order, mapping_file, junit_file)
     raise click.exceptions.Exit(0 if passed else 1)
 
 
+def _check_flow_names(flows: tuple[str, ...]) -> None:
+    """Exit 2 naming the first flow that is neither a file nor a library id."""
+    from mockscim.verify.flows import FlowNotFound
+    from mockscim.verify.flows import resolve_flow
+
+    for name in flows:
+        try:
+            resolve_flow(name)
+        except FlowNotFound as exc:
+            raise click.UsageError(str(exc)) from None
+
+
 def _entries(server_url: str | None, auth_spec: str | None, journal_file: Path | None) -> list[dict]:
-    """The journal to verify, from a running server or a file."""
-    from mockscim.commands.export import fetch_entries
-    from mockscim.journal import read_journal_file
+    """The journal to verify, from a running server or a file (commands/journal_file.py)."""
+    from mockscim.commands.journal_file import fetch_entries
+    from mockscim.commands.journal_file import read_journal
 
     if (journal_file is None) == (server_url is None):
         raise click.UsageError("give either --from URL or --journal FILE")
-    return read_journal_file(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
+    return read_journal(journal_file) if journal_file else fetch_entries(server_url, auth_spec)  # type: ignore[arg-type]
 
 
 def _mapping(mapping_file: Path | None) -> object:

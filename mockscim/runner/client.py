@@ -1,6 +1,6 @@
 """The HTTP side of the runner: Okta's default headers, credentials, URL joining, timing.
 
-``ScimClient`` knows a base URL and nothing else about the server (design §8.1 rule 2).
+``ScimClient`` knows a base URL and nothing else about the server.
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.runner.errors import RunnerError
 from mockscim.runner.errors import TargetUnreachable
 
-# The header set of Okta's SCIM 2.0 client, captured by Okta (wire reference §2.2, S9).
+# The header set of Okta's SCIM 2.0 client, captured by Okta (docs/okta-reference.md §2.2, S9).
 OKTA_HEADERS = {
     "User-Agent": OKTA_USER_AGENT,
     "Accept": SCIM_MEDIA_TYPE,
     "Accept-Charset": "utf-8",
     "Accept-Encoding": "gzip,deflate",
 }
-DEFAULT_TIMEOUT = 60.0  # Okta closes the socket after 60 s (wire reference §2.5, S3).
+DEFAULT_TIMEOUT = 60.0  # Okta closes the socket after 60 s (docs/okta-reference.md §2.5, S3).
 REDACTED = "<redacted>"
 
 
@@ -95,14 +95,14 @@ class Exchange:
 
 
 def join_url(base_url: str, path: str) -> str:
-    """Append ``path`` to the base URL (urljoin would drop ``/scim/v2``, design convention 9)."""
+    """Append ``path`` to the base URL (urljoin would drop ``/scim/v2``)."""
     if path.startswith(("http://", "https://")):
         return path
     return base_url.rstrip("/") + "/" + path.lstrip("/")
 
 
 def encode_query(query: dict[str, Any]) -> str:
-    """Percent-encode like Okta: ``filter=userName%20eq%20%22a%40b.c%22`` (wire reference §2.4)."""
+    """Percent-encode like Okta: ``filter=userName%20eq%20%22a%40b.c%22`` (docs/okta-reference.md §2.4)."""
     pairs = []
     for name, value in query.items():
         for item in value if isinstance(value, list) else [value]:
@@ -204,6 +204,12 @@ class ScimClient:
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         """DELETE base + path."""
         return self.request("DELETE", path, **kwargs)
+
+    def patch_and_read(self, path: str, json: Any = None, **kwargs: Any) -> requests.Response:
+        """PATCH ``path``, then return the resource: the 200 answer itself, or, when the server
+        answered 204 without a body (RFC 7644 §3.5.2 allows both), a GET of the same path."""
+        response = self.patch(path, json=json, **kwargs)
+        return self.get(path) if response.status_code == 204 else response
 
     def send(self, outgoing: Outgoing) -> Exchange:
         """Send one request (redirects are not followed, so a 3xx is visible to expectations)."""

@@ -23,6 +23,9 @@ from mockscim.runner.client import encode_query
 from mockscim.runner.client import join_url
 from mockscim.runner.declared import DeclaredSchemas
 from mockscim.runner.errors import UnknownVariable
+from mockscim.runner.final_state import FinalStateError
+from mockscim.runner.final_state import check_final_state
+from mockscim.runner.final_state import parse_final_state
 from mockscim.runner.matchers import Failure
 from mockscim.runner.matchers import evaluate
 from mockscim.runner.matchers import parse_body
@@ -45,6 +48,8 @@ class Target:
     """Where scenarios run: the SCIM base URL, credentials and the per-request timeout.
 
     ``admin_url`` is mockscim's admin API for ``mock:`` steps; None derives it from the base URL.
+    ``admin_option`` is how the user sets it (named in skip reasons): ``--admin-url`` for
+    ``mockscim run``, ``--mockscim-admin-url`` for the pytest plugin.
     """
 
     base_url: str
@@ -52,6 +57,7 @@ class Target:
     timeout: float = DEFAULT_TIMEOUT
     label: str = ""
     admin_url: str | None = None
+    admin_option: str = "--admin-url"
     # --var NAME=VALUE: replaces the scenario's var of that name (or adds it), as text.
     variables: tuple[tuple[str, str], ...] = ()
     # The target's /Schemas, read once per run for schema: scim/User and scim/Group checks.
@@ -163,9 +169,13 @@ def _bindings(step: Step, variables: dict[str, Any]) -> list[dict[str, Any]]:
     """Loop variables per iteration: none, ``index`` (repeat) or ``index`` + ``item`` (foreach)."""
     if step.loop is None:
         return [{}]
+    width = len(str(step.loop.count))  # ${padded_index}: 001..150 for 150 iterations
     if step.loop.items is None:
-        return [{"index": i} for i in range(1, step.loop.count + 1)]
-    return [{"index": i, "item": substitute(item, variables)} for i, item in enumerate(step.loop.items, 1)]
+        return [{"index": i, "padded_index": f"{i:0{width}d}"} for i in range(1, step.loop.count + 1)]
+    return [
+        {"index": i, "padded_index": f"{i:0{width}d}", "item": substitute(item, variables)}
+        for i, item in enumerate(step.loop.items, 1)
+    ]
 
 
 def _iteration(
@@ -175,7 +185,10 @@ def _iteration(
     admin: MockAdmin | None = None,
     declared: DeclaredSchemas | None = None,
 ) -> tuple[list[Failure], Exchange | None, Expect | None]:
-    """One request of a step (or the admin calls of a ``mock:`` step) and its failures."""
+    """One request of a step (or the admin calls of a ``mock:`` step, or the reads of a
+    ``final_state:`` step) and its failures."""
+    if step.final_state is not None:
+        return reconcile(step.final_state, scope, client), None, None
     if step.mock is not None:
         if admin is None:  # the loader requires mock-admin, so only direct model users get here
             return [Failure("admin", "a mock: step needs a scenario with requires: [mock-admin]")], None, None
@@ -196,6 +209,17 @@ def _iteration(
         declared.learn(exchange)
     failures = evaluate(expect, exchange, body, declared)
     return failures or save_values(step.saves, exchange, body, scope), exchange, expect
+
+
+def reconcile(raw: Any, scope: dict[str, Any], client: ScimClient) -> list[Failure]:
+    """A ``final_state:`` block, substituted then checked: one Failure per Difference."""
+    try:
+        expected = parse_final_state(substitute(raw, scope))
+    except UnknownVariable as exc:
+        return [Failure("variables", str(exc))]
+    except FinalStateError as exc:
+        return [Failure("final_state", f"{exc} (after substituting variables)")]
+    return [Failure("final_state", str(difference)) for difference in check_final_state(client, expected)]
 
 
 def run_step(
@@ -287,13 +311,16 @@ def _admin(scenario: Scenario, target: Target) -> tuple[MockAdmin | None, str | 
     if url is None:
         return None, (
             f"requires mock-admin, and no admin URL can be derived from {target.base_url} "
-            "(it does not end in /scim/v2); give --admin-url"
+            f"(it does not end in /scim/v2); give {target.admin_option}"
         )
     admin = MockAdmin(url, target.credentials, target.timeout)
     reason = admin.unavailable()
     if reason is not None:
         admin.close()
-        return None, f"requires mock-admin: {reason}"
+        return (
+            None,
+            f"requires mock-admin: {reason} (a mockscim target: give its admin API with {target.admin_option})",
+        )
     return admin, None
 
 

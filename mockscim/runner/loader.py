@@ -56,7 +56,7 @@ def _syntax_problem(exc: yaml.YAMLError, file: str, text: str) -> Problem:
     context = getattr(exc, "context", None)
     message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
     source = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-    if "${" in source or "{" in source:
+    if "${" in source:  # the usual cause: an unquoted ${...} read as a YAML flow mapping
         message += '; quote values that contain ${...}, e.g. path: "/Users/${user_id}"'
     return Problem(file, line, "", message)
 
@@ -162,6 +162,8 @@ def _step(raw: dict[str, Any], line: int) -> Step:
     if "mock" in raw:
         mock = MockSpec(reset=raw["mock"].get("reset", False), faults=tuple(raw["mock"].get("faults", ())))
         return Step(raw["name"], None, None, line=line, mock=mock)
+    if "final_state" in raw:  # reads the target, never part of Okta's flow
+        return Step(raw["name"], None, None, line=line, okta=False, final_state=raw["final_state"])
     loop = None
     if "repeat" in raw:
         loop = Loop(count=raw["repeat"])

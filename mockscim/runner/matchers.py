@@ -1,7 +1,7 @@
 """Compare a response with a step's expectations; return every failure, never stop early.
 
 The comparisons are written here from the JSON and HTTP specifications; nothing is computed
-with the server's own code (design §8.1 rule 2).
+with the server's own code.
 """
 
 from __future__ import annotations

@@ -97,10 +97,13 @@ class MockSpec:
 
 @dataclass(frozen=True)
 class Step:
-    """One request and what its response must satisfy, or (``mock`` set) one admin-API change.
+    """One request and what its response must satisfy, or (``mock`` set) one admin-API change,
+    or (``final_state`` set) a reconciliation of the target's end state.
 
     ``okta`` is False for a request Okta itself never sends in the flow (a check or a setup by
     the harness): ``mockscim run`` sends it like any step, ``mockscim verify`` leaves it out.
+    A ``final_state`` step is always ``okta: False``; it keeps its raw JSON-like form (with
+    ``${...}`` references) until the executor substitutes and parses it.
     """
 
     name: str
@@ -111,6 +114,7 @@ class Step:
     line: int = 0
     mock: MockSpec | None = None
     okta: bool = True
+    final_state: Any = None
     # Set: the step checks something optional; unmet expectations skip the scenario with it.
     precondition: str | None = None
 

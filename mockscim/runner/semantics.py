@@ -1,4 +1,4 @@
-"""Checks the JSON Schema cannot express (design convention 7): methods, variables, pointers,
+"""Checks the JSON Schema cannot express: methods, variables, pointers,
 regular expressions, schema names, shadowed built-ins and mutually exclusive keys.
 
 Each check yields ``(json_path_parts, message)``; the loader adds file and line.
@@ -13,6 +13,8 @@ from typing import Any
 from mockscim import schemas
 from mockscim.runner import pointer
 from mockscim.runner import variables
+from mockscim.runner.final_state import FinalStateError
+from mockscim.runner.final_state import parse_final_state
 from mockscim.runner.model import MOCK_ADMIN
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
@@ -51,6 +53,9 @@ def _templates(step: dict[str, Any]) -> Iterator[tuple[tuple[str | int, ...], An
     if "mock" in step:
         yield ("mock", "faults"), step["mock"].get("faults", [])
         return
+    if "final_state" in step:
+        yield ("final_state",), step["final_state"]
+        return
     request, expect = step["request"], step["expect"]
     if "precondition" in step:
         yield ("precondition",), step["precondition"]
@@ -75,7 +80,8 @@ def check_variables(data: dict[str, Any]) -> Found:
     for index, step in enumerate(data["steps"]):
         base = ("steps", index)
         yield from check_references(step.get("foreach", []), (*base, "foreach"), known)
-        loop = {"index"} if "repeat" in step else {"index", "item"} if "foreach" in step else set()
+        counted = {"index", "padded_index"}
+        loop = counted if "repeat" in step else counted | {"item"} if "foreach" in step else set()
         for where, value in _templates(step):
             yield from check_references(value, (*base, *where), known | loop)
         known |= set(step.get("save", {}))
@@ -136,6 +142,22 @@ def check_mock_step(step: dict[str, Any], base: tuple[str | int, ...], requires:
         )
 
 
+def check_final_state_step(step: dict[str, Any], base: tuple[str | int, ...]) -> Found:
+    """A ``final_state:`` step only reads the target: no request of its own, no ``okta: true``
+    (Okta never sends it: ``okta: false`` is implied), and its users and groups must parse."""
+    for key in ("request", "expect", "save", "repeat", "foreach", "mock", "okta"):
+        if key in step and not (key == "okta" and step[key] is False):
+            yield (
+                (*base, key),
+                f"a final_state: step reads the target's end state and sends no request of its own, "
+                f"so it takes no {key}; put the request in a step of its own",
+            )
+    try:
+        parse_final_state(step["final_state"])
+    except FinalStateError as exc:
+        yield (*base, "final_state"), f"{exc}"
+
+
 def check_step(step: dict[str, Any], base: tuple[str | int, ...]) -> Found:
     """Method, exclusive keys, regexes, pointers and schema names within one step."""
     request, expect = step["request"], step["expect"]
@@ -183,7 +205,9 @@ def _check_expect(expect: dict[str, Any], base: tuple[str | int, ...]) -> Found:
 def semantic_problems(data: dict[str, Any]) -> Found:
     """Every semantic problem in a schema-valid scenario document."""
     for index, step in enumerate(data["steps"]):
-        if "mock" in step:
+        if "final_state" in step:
+            yield from check_final_state_step(step, ("steps", index))
+        elif "mock" in step:
             yield from check_mock_step(step, ("steps", index), data.get("requires", []))
         else:
             yield from check_step(step, ("steps", index))

@@ -1,7 +1,7 @@
 """Turn jsonschema errors on a scenario file into ``file:line: $.path: message`` problems.
 
 Each message says what is wrong and how to fix it, using the schema's ``description`` of the
-property (the schema is the single source of truth for the format, design §8.1).
+property (the schema is the single source of truth for the format).
 """
 
 from __future__ import annotations

@@ -26,9 +26,9 @@ NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_-]+)*")
 WHOLE = re.compile(r"\$\{([^}]*)\}")
 
 BUILTINS = ("unique", "okta_user_id", "given_name", "family_name", "email", "password", "base_url")
-LOOP_VARIABLES = ("index", "item")
+LOOP_VARIABLES = ("index", "padded_index", "item")
 
-# Realistic first and last names: Okta's own Runscope script randomises them (wire ref §12).
+# Realistic first and last names: Okta's own Runscope script randomises them (docs/okta-reference.md §12).
 GIVEN_NAMES = (
     "Tina Jane Maria Aiko Priya Chen Olivia Fatima Lena Sofia Amara Ingrid Mateo James Noah Ravi "
     "Omar Lucas Kenji Diego Samuel Pavel Hugo Emeka"
@@ -48,14 +48,14 @@ def builtins(base_url: str, rng: random.Random | None = None) -> dict[str, Any]:
     given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
     return {
         "unique": unique,
-        # Okta user ids are "00u" + 17 alphanumerics, sent as externalId (wire ref §5.2).
+        # Okta user ids are "00u" + 17 alphanumerics, sent as externalId (docs/okta-reference.md §5.2).
         "okta_user_id": "00u" + "".join(rng.choice(_ALNUM) for _ in range(17)),
         "given_name": given,
         "family_name": family,
-        # Built from the names like Okta's Runscope randomEmail (wire ref §12); the unique
+        # Built from the names like Okta's Runscope randomEmail (docs/okta-reference.md §12); the unique
         # token keeps it collision-free on servers that are not reset between runs.
         "email": f"{given}.{family}.{unique}@example.com",
-        # Okta always sends an 8-character placeholder password on create (wire ref §5.2).
+        # Okta always sends an 8-character placeholder password on create (docs/okta-reference.md §5.2).
         "password": "".join(rng.choice(_LOWER_ALNUM) for _ in range(8)),
         "base_url": base_url,
     }

@@ -33,7 +33,13 @@ def _walk(node: Any, base: str, registry: Registry, stack: tuple[str, ...]) -> A
     if not isinstance(node, dict):
         return node
     base = urljoin(base, node["$id"]) if isinstance(node.get("$id"), str) else base
-    out = {k: _walk(v, base, registry, stack) for k, v in node.items() if k not in ("$ref", "$id", "$schema")}
+    # Keywords are strings; a "$ref" whose value is a schema is a property named "$ref" (RFC 7643
+    # §4.1.2 groups[].$ref) inside "properties", and stays.
+    out = {
+        k: _walk(v, base, registry, stack)
+        for k, v in node.items()
+        if not (k in ("$ref", "$id", "$schema") and isinstance(v, str))
+    }
     reference = node.get("$ref")
     if not isinstance(reference, str):
         return out

@@ -106,7 +106,7 @@ def search_body_params(body: Any) -> dict[str, Any]:
 
 
 def list_response(resources: list[dict[str, Any]], total: int, start_index: int) -> dict[str, Any]:
-    """Build a ListResponse; ``Resources`` is always present (wire reference §3, S14)."""
+    """Build a ListResponse; ``Resources`` is always present (docs/okta-reference.md §3, S14)."""
     return {
         "schemas": [LIST_RESPONSE],
         "totalResults": total,

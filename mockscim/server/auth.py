@@ -83,6 +83,16 @@ def _bearer_ok(header: str, auth: AuthConfig, profile: Profile) -> bool:
     return profile.accept_bare_bearer and same(header_text(header.strip()), auth.token)
 
 
+def _doubled_bearer(header: str, auth: AuthConfig) -> bool:
+    """True for ``Bearer Bearer <token>``: the token was pasted with its prefix into Okta's field."""
+    words = header.split()
+    return (
+        len(words) == 3
+        and [w.lower() for w in words[:2]] == ["bearer", "bearer"]
+        and _same(words[2], auth.token)
+    )
+
+
 def check_credentials(auth: AuthConfig, profile: Profile) -> None:
     """Raise Unauthorized (401 with a challenge) unless the request carries valid credentials."""
     if auth.mode == "none":
@@ -96,6 +106,11 @@ def check_credentials(auth: AuthConfig, profile: Profile) -> None:
         return
     if not header:
         detail = f"missing Authorization header; send {scheme} credentials (the values printed when mockscim started)"
+    elif auth.mode == "bearer" and _doubled_bearer(header, auth):
+        detail = (
+            "the Authorization header reads 'Bearer Bearer <token>': Okta's HTTP Header field adds "
+            "'Bearer ' itself (docs/okta-reference.md §2.3), so paste the token alone in Okta"
+        )
     else:
         detail = f"wrong credentials; this server expects {scheme} authentication with the values printed when mockscim started"
     raise Unauthorized(detail, headers={"WWW-Authenticate": f'{scheme} realm="{REALM}"'})

@@ -30,7 +30,10 @@ PASSWORD = "pw-Never-Shown-42"  # sent in request bodies; must never appear in t
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-OKTA_HEADERS = {"Accept-Charset": "utf-8", "User-Agent": "Okta SCIM Client 1.0.0"}  # wire ref §2.2
+OKTA_HEADERS = {
+    "Accept-Charset": "utf-8",
+    "User-Agent": "Okta SCIM Client 1.0.0",
+}  # docs/okta-reference.md §2.2
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -45,7 +48,7 @@ CHROMIUM_FLAGS = (
 
 
 class Okta:
-    """Plays Okta's SCIM client, AIW dialect: its headers, bodies and order (wire ref §5-§9, §13)."""
+    """Plays Okta's SCIM client, AIW dialect: its headers, bodies and order (docs/okta-reference.md §5-§9, §13)."""
 
     def __init__(self, scim: Any):
         self.scim = scim

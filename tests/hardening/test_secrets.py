@@ -48,7 +48,7 @@ def test_no_secret_leaks_after_a_full_okta_run(served, okta, okta_flows, figures
     client = requests.Session()
     client.auth = (USER, TOKEN)
     for run in okta_flows.values():
-        run(okta)  # both dialects: AIW (PUT) and OIN (PATCH), every action (wire reference §13)
+        run(okta)  # both dialects: AIW (PUT) and OIN (PATCH), every action (docs/okta-reference.md §13)
         client.post(served.url + "/__admin/reset", json={"state": True, "journal": False})
     base = served.url + "/scim/v2"
     uid = client.post(

@@ -1,5 +1,5 @@
 """Broken SCIM servers for the library tests: mockscim's real WSGI app behind a middleware that
-breaks exactly one Okta expectation (wire reference §2.5, §3, §5.1, §7, §9.4, §11).
+breaks exactly one Okta expectation (docs/okta-reference.md §2.5, §3, §5.1, §7, §9.4, §11).
 
 Each defect rewrites one kind of request or response and leaves everything else to mockscim,
 so a scenario that fails against it fails because of that defect and nothing else.
@@ -131,7 +131,7 @@ def _list_response(answer: Answer) -> dict[str, Any] | None:
 
 
 class StringStartIndex(Defect):
-    """``"startIndex": "1"``: a string where Okta needs an integer (wire ref §2.5, S26)."""
+    """``"startIndex": "1"``: a string where Okta needs an integer (docs/okta-reference.md §2.5, S26)."""
 
     def rewrite(self, request: Request, answer: Answer) -> Answer:
         body = _list_response(answer)
@@ -142,7 +142,7 @@ class StringStartIndex(Defect):
 
 class PathlessPatch500(Defect):
     """500 for a PATCH operation without ``path``, like servers that only knew ``path: active``
-    (wire ref §7.1, S18 #95)."""
+    (docs/okta-reference.md §7.1, S18 #95)."""
 
     def intercept(self, request: Request) -> Answer | None:
         if request.method != "PATCH":
@@ -154,7 +154,7 @@ class PathlessPatch500(Defect):
 
 
 class DeactivatedUser404(Defect):
-    """404 for ``GET /Users/{id}`` of an inactive user, as if deactivation deleted it (wire ref §7.3)."""
+    """404 for ``GET /Users/{id}`` of an inactive user, as if deactivation deleted it (docs/okta-reference.md §7.3)."""
 
     def rewrite(self, request: Request, answer: Answer) -> Answer:
         body = answer.json()
@@ -165,7 +165,7 @@ class DeactivatedUser404(Defect):
 
 
 class GroupPutOwnName409(Defect):
-    """409 for a group PUT that repeats the group's own displayName (wire ref §9.4, S28)."""
+    """409 for a group PUT that repeats the group's own displayName (docs/okta-reference.md §9.4, S28)."""
 
     def intercept(self, request: Request) -> Answer | None:
         if request.method != "PUT" or not request.path.startswith(f"{SCIM}/Groups/"):
@@ -178,7 +178,7 @@ class GroupPutOwnName409(Defect):
 
 
 class MissingResourcesWhenEmpty(Defect):
-    """A ListResponse without ``Resources`` when nothing matched (wire ref §3, S14)."""
+    """A ListResponse without ``Resources`` when nothing matched (docs/okta-reference.md §3, S14)."""
 
     def rewrite(self, request: Request, answer: Answer) -> Answer:
         body = _list_response(answer)
@@ -199,7 +199,7 @@ def _user_name_eq(request: Request) -> str | None:
 
 
 class CaseSensitiveLookup(Defect):
-    """``userName eq`` compares case-sensitively, so another case finds nothing (wire ref §5.1, S7)."""
+    """``userName eq`` compares case-sensitively, so another case finds nothing (docs/okta-reference.md §5.1, S7)."""
 
     def rewrite(self, request: Request, answer: Answer) -> Answer:
         wanted, body = _user_name_eq(request), _list_response(answer)
@@ -212,7 +212,7 @@ class CaseSensitiveLookup(Defect):
 
 
 class CaseSensitiveDuplicates(Defect):
-    """A userName that differs only in case is accepted as a new user (wire ref §5.1, §11; C9336)."""
+    """A userName that differs only in case is accepted as a new user (docs/okta-reference.md §5.1, §11; C9336)."""
 
     def intercept(self, request: Request) -> Answer | None:
         if request.method != "POST" or request.path != f"{SCIM}/Users":

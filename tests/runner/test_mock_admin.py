@@ -160,7 +160,7 @@ def test_a_target_without_admin_api_skips_the_scenario(fake_server, fake_target)
     assert (result.status, result.passed, result.failed) == ("skipped", False, False)
     assert result.skip_reason == (
         f"requires mock-admin: no mockscim admin API: GET {fake_server.url}/__admin/health answered 404, "
-        'not 200 {"status": "ok"}'
+        'not 200 {"status": "ok"} (a mockscim target: give its admin API with --admin-url)'
     )
     assert [step.status for step in result.steps] == ["skipped", "skipped"]
     assert [r.target for r in fake_server.received] == ["/__admin/health"]

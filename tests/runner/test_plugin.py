@@ -104,7 +104,7 @@ def test_unreachable_target_fails_with_a_hint(pytester, closed_port):
 
 FIXTURE_TESTS = """
 def test_create(scim_client, mockscim_server):
-    # Each test has a tenant of its own on the session's server (issue: tenants).
+    # Each test has a tenant of its own on the session's server.
     assert mockscim_server.base_url == f"{mockscim_server.url}/t/{mockscim_server.tenant}/scim/v2"
     assert len(mockscim_server.auth) == 2
     response = scim_client.post("/Users", {"userName": "a@example.com"})
@@ -144,6 +144,26 @@ def test_junitxml_carries_the_report(pytester):
     assert "- status: expected 201, got 200 OK" in (pytester.path / "out.xml").read_text()
 
 
+def test_patch_and_read_returns_the_resource_after_a_204(pytester, serve, settings):
+    from dataclasses import replace
+
+    no_content = serve(replace(settings, profile=replace(settings.profile, patch_returns_resource=False)))
+    pytester.makepyfile(
+        test_patch="""
+def test_patch(scim_client, unique_email):
+    user = scim_client.post("/Users", json={"userName": unique_email, "active": True,
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}).json()
+    body = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": False}}]}
+    assert scim_client.patch(f"/Users/{user['id']}", json=body).status_code == 204
+    body["Operations"][0]["value"]["active"] = True
+    assert scim_client.patch_and_read(f"/Users/{user['id']}", json=body).json()["active"] is True
+"""
+    )
+    auth = f"--mockscim-auth=basic:{settings.auth.user}:{settings.auth.token}"
+    pytester.runpytest(f"--mockscim-base-url={no_content.url}/scim/v2", auth).assert_outcomes(passed=1)
+
+
 def test_mock_scenario_runs_against_the_embedded_mock(pytester):
     _copy(pytester, "cli-mock.yaml", "a_retry.scenario.yaml")
     _copy(pytester, "cli-pass.yaml", "b_after.scenario.yaml")
@@ -158,6 +178,7 @@ def test_a_target_without_admin_api_skips_the_scenario(pytester, fake_server):
     result.stdout.fnmatch_lines(
         ["SKIPPED*the next create fails once: requires mock-admin: no mockscim admin API: GET *404*"]
     )
+    result.stdout.fnmatch_lines(["*give its admin API with --mockscim-admin-url*"])  # the plugin's option
 
 
 @pytest.mark.parametrize("how", ["option", "environment"])

@@ -124,3 +124,19 @@ DOC = {
 )
 def test_pointer_resolve(text, value):
     assert pointer.resolve(DOC, text) == value
+
+
+def test_padded_index_has_the_width_of_the_loop_count(make_scenario, mock_target):
+    from mockscim.runner import load_text
+    from mockscim.runner import run_scenario
+
+    text = (
+        "name: padded\nsteps:\n  - name: create\n    repeat: 12\n    request:\n      method: POST\n"
+        "      path: /Users\n      json: {schemas: [urn:ietf:params:scim:schemas:core:2.0:User],"
+        ' userName: "p${padded_index}.${unique}@example.com", externalId: "00u${unique}00000${padded_index}"}\n'
+        '    expect: {status: 201, json: {externalId: "00u${unique}00000${padded_index}"}}\n'
+    )
+    result = run_scenario(load_text(text), mock_target)
+    assert result.passed
+    assert result.steps[0].exchange.request.body.decode().count('"externalId":"00u') == 1
+    assert b"00000" + b"12" in result.steps[0].exchange.request.body

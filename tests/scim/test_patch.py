@@ -1,4 +1,4 @@
-"""PATCH engine (RFC 7644 §3.5.2) including Okta's forms (wire reference §7.1, §9.3, §9.5)."""
+"""PATCH engine (RFC 7644 §3.5.2) including Okta's forms (docs/okta-reference.md §7.1, §9.3, §9.5)."""
 
 from __future__ import annotations
 
@@ -37,13 +37,13 @@ def patch(resource: dict, *ops: dict, rtype=USER_TYPE) -> dict:
 @pytest.mark.parametrize(
     ("ops", "changes"),
     [
-        # Okta deactivate / reactivate: path-less replace of active (wire ref §7.1).
+        # Okta deactivate / reactivate: path-less replace of active (docs/okta-reference.md §7.1).
         ([{"op": "replace", "value": {"active": False}}], {"active": False}),
         ([{"op": "replace", "value": {"active": True}}], {}),
         # op is matched case-insensitively.
         ([{"op": "Replace", "value": {"active": False}}], {"active": False}),
         ([{"op": "REPLACE", "path": "active", "value": False}], {"active": False}),
-        # Password sync in the PATCH dialect (wire ref §8, UNCONFIRMED body).
+        # Password sync in the PATCH dialect (docs/okta-reference.md §8, UNCONFIRMED body).
         ([{"op": "replace", "value": {"password": "n3w"}}], {"password": "n3w"}),
         # add without path merges attributes.
         ([{"op": "add", "value": {"title": "CTO", "nickName": "Al"}}], {"title": "CTO", "nickName": "Al"}),

@@ -34,7 +34,7 @@ LIMITS = Limits(default_count=100, max_count=500)
         ({"count": "0"}, 1, 0),
         # A count above the maximum is clamped to it.
         ({"count": "10000"}, 1, 500),
-        # Parameter names are case-insensitive in practice (Okta 2018 docs, wire ref §2.5).
+        # Parameter names are case-insensitive in practice (Okta 2018 docs, docs/okta-reference.md §2.5).
         ({"STARTINDEX": "3", "Count": "4"}, 3, 4),
         # /.search bodies carry JSON integers.
         ({"startIndex": 7, "count": 8}, 7, 8),

@@ -12,7 +12,7 @@ from mockscim.scim.schema import USER_TYPE
 
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
 ENT = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-OKTA_CREATE = OKTA_CREATE_2016  # wire reference §12.2 (S21)
+OKTA_CREATE = OKTA_CREATE_2016  # docs/okta-reference.md §12.2 (S21)
 
 
 def test_okta_create_body_is_accepted_with_password_split_off():
@@ -27,7 +27,7 @@ def test_okta_create_body_is_accepted_with_password_split_off():
 @pytest.mark.parametrize(
     ("extra", "kept"),
     [
-        # Okta's AIW PUT echoes id, meta and groups (wire ref §6, S12): ignored, not rejected.
+        # Okta's AIW PUT echoes id, meta and groups (docs/okta-reference.md §6, S12): ignored, not rejected.
         ({"id": "x", "meta": {"resourceType": "User"}, "groups": [{"value": "g"}]}, {}),
         # Attribute names are case-insensitive (RFC 7643 §2.1); stored in canonical case.
         (

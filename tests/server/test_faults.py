@@ -1,4 +1,4 @@
-"""Fault injection and rate limiting over real HTTP (issue: faults; wire reference §10.3-§10.4)."""
+"""Fault injection and rate limiting over real HTTP (docs/okta-reference.md §10.3-§10.4)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ def secured(request, scim_for):
         basic("okta", ""),
         "Bearer wrong",
         "Bearer ",
-        "non-token",  # Okta's Runscope 401 check (wire ref §12 step 11)
+        "non-token",  # Okta's Runscope 401 check (docs/okta-reference.md §12 step 11)
         "Digest tok-123",
     ],
 )
@@ -67,7 +67,7 @@ def test_right_credentials_pass(secured):
 
 def test_bare_bearer_token_is_accepted(secured):
     mode, client, _ = secured
-    # Okta's HTTP Header mode may send the token without "Bearer " (wire reference §2.3, S20).
+    # Okta's HTTP Header mode may send the token without "Bearer " (docs/okta-reference.md §2.3, S20).
     expected = 200 if mode == "bearer" else 401
     assert client.get("/Users", headers={"Authorization": "tok-123"}).status_code == expected
 

@@ -8,7 +8,7 @@ from mockscim.constants import PATCH_OP
 
 
 def test_group_put_with_its_own_name_succeeds(scim):
-    # Okta AIW re-sends the unchanged displayName on every membership PUT (wire ref §9.4, S28).
+    # Okta AIW re-sends the unchanged displayName on every membership PUT (docs/okta-reference.md §9.4, S28).
     alice = scim.create_user("alice@x")
     group = scim.create_group("Engineering")
     body = {**group, "members": [{"value": alice["id"], "display": None}]}

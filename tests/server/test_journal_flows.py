@@ -1,4 +1,4 @@
-"""Every Okta flow of the wire reference, both dialects: classified right, zero findings."""
+"""Every Okta flow of docs/okta-reference.md, both dialects: classified right, zero findings."""
 
 from __future__ import annotations
 

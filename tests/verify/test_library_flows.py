@@ -93,7 +93,7 @@ def calls(flow: str) -> list[tuple[str, str, dict[str, str]]]:
     return out
 
 
-# The rules below are what the wire reference says Okta's provisioning engine does; a step that
+# The rules below are what docs/okta-reference.md says Okta's provisioning engine does; a step that
 # breaks one is the harness's own and must be marked okta: false.
 
 

@@ -284,7 +284,7 @@
       el(
         "p",
         { class: "meta" },
-        `#${entry.id} · ${entry.at} · ${entry.duration_ms} ms · wire reference ${entry.section} · `,
+        `#${entry.id} · ${entry.at} · ${entry.duration_ms} ms · Okta reference ${entry.section} · `,
         el("a", { href: entry.doc_url, target: "_blank", rel: "noopener noreferrer", text: "Okta's SCIM 2.0 doc ↗" }),
       ),
       el("h3", { text: "Findings" }),
