@@ -37,7 +37,7 @@ def base_url() -> str:
 
     The client's ``Host`` header (and ``X-Forwarded-*``, which ProxyFix copies into it) is used
     only with ``--trust-proxy``: otherwise anyone could make ``meta.location`` and ``Location``
-    point at a host of their choosing (Host header poisoning; hardening issue).
+    point at a host of their choosing (Host header poisoning).
     """
     settings = get_state().settings
     if settings.public_url:
