@@ -89,7 +89,7 @@ def _doubled_bearer(header: str, auth: AuthConfig) -> bool:
     return (
         len(words) == 3
         and [w.lower() for w in words[:2]] == ["bearer", "bearer"]
-        and _same(words[2], auth.token)
+        and same(header_text(words[2]), auth.token)
     )
 
 
