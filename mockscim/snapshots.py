@@ -11,7 +11,6 @@ how to fix it``, so a hand-edited file can be mended in one pass.
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -26,6 +25,7 @@ from mockscim.indexes import fold
 from mockscim.membership import dedupe_members
 from mockscim.membership import find_cycle
 from mockscim.schemas.inline import inline
+from mockscim.scim.resource import is_datetime
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.store_state import StoreState
@@ -159,7 +159,7 @@ def _meta(rtype: str, meta: dict[str, Any], where: str, now: str) -> tuple[dict[
     problems = [
         (f"{where}.meta.{name}", f"{meta[name]!r} is not an RFC 3339 date-time; use one such as {now}")
         for name in ("created", "lastModified")
-        if name in meta and not _is_datetime(meta[name])
+        if name in meta and not is_datetime(meta[name])
     ]
     if meta.get("resourceType", rtype) != rtype:
         problems.append(
@@ -172,15 +172,6 @@ def _meta(rtype: str, meta: dict[str, Any], where: str, now: str) -> tuple[dict[
         "version": meta.get("version", 1),
     }
     return out, problems
-
-
-def _is_datetime(text: str) -> bool:
-    """True for an ISO 8601 / RFC 3339 date-time."""
-    try:
-        datetime.fromisoformat(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _uniqueness(state: StoreState, where: dict[str, str], unique_group_names: bool) -> list[Problem]:

@@ -52,12 +52,12 @@ def coerce_scalar(attr: Attribute, value: Any, where: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _wrong(where, "a number", value, secret=secret)
     elif kind == "dateTime":
-        if not isinstance(value, str) or not _is_datetime(value):
+        if not isinstance(value, str) or not is_datetime(value):
             raise _wrong(where, "an RFC 3339 date-time string", value, secret=secret)
     return value
 
 
-def _is_datetime(text: str) -> bool:
+def is_datetime(text: str) -> bool:
     """True when ``text`` parses as an ISO 8601 / RFC 3339 timestamp."""
     try:
         datetime.fromisoformat(text)

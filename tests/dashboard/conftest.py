@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 import requests
+from browser import launch_chromium
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
@@ -34,17 +34,6 @@ OKTA_HEADERS = {
     "Accept-Charset": "utf-8",
     "User-Agent": "Okta SCIM Client 1.0.0",
 }  # docs/okta-reference.md §2.2
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-)
 
 
 class Okta:
@@ -189,36 +178,10 @@ def events_reader() -> Callable[[requests.Response, int], list[dict[str, Any]]]:
 # -- the browser -------------------------------------------------------------------------------------
 
 
-def _tool(env: str, name: str) -> str | None:
-    """The path of a browser tool: an environment override, PATH, or Debian's location."""
-    candidate = os.environ.get(env) or shutil.which(name) or f"/usr/bin/{name}"
-    return candidate if os.path.exists(candidate) else None
-
-
 @pytest.fixture(scope="session")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One headless Chromium for the whole session (tests navigate it to their own server)."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("BROWSER TESTS SKIPPED: the 'selenium' package is missing; pip install -e '.[test]'")
-    chromium, driver_path = (
-        _tool("MOCKSCIM_CHROMIUM", "chromium"),
-        _tool("MOCKSCIM_CHROMEDRIVER", "chromedriver"),
-    )
-    if chromium is None or driver_path is None:
-        pytest.skip(
-            "BROWSER TESTS SKIPPED: Chromium or ChromeDriver is missing "
-            f"(chromium: {chromium or 'missing'}, chromedriver: {driver_path or 'missing'}); "
-            "run scripts/install-browser.sh (Debian packages chromium chromium-driver)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(driver_path))
-    driver.set_window_size(1400, 900)
+    driver = launch_chromium(tmp_path_factory.mktemp("chromium-profile"))
     driver.execute_cdp_cmd("Network.enable", {})
     yield driver
     driver.quit()

@@ -28,10 +28,13 @@ def Select(element: Any) -> Any:  # noqa: N802 - Selenium's class, imported lazi
 
 
 def wait(driver: Any, condition: Any, message: str = "") -> Any:
-    """Wait until ``condition(driver)`` is truthy."""
+    """Wait until ``condition(driver)`` is truthy; an element the page re-rendered meanwhile is read again."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, WAIT).until(condition, message)
+    return WebDriverWait(driver, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        condition, message
+    )
 
 
 def settle(driver: Any, count: int) -> None:
@@ -282,15 +285,16 @@ def test_fault_from_a_preset_is_listed_applied_and_deleted(page, scim):
     editor.clear()
     editor.send_keys(json.dumps({**spec, "times": 2}))  # edited: twice instead of once
     page.find_element("id", "fault-add").click()
-    row = wait(page, lambda d: d.find_elements("css selector", "#faults tbody tr"), "the fault listed")[0]
-    assert "POST /Users" in row.text and '"maintenance"' in row.text and "2 · 2 left" in row.text
+    # The table is re-rendered as the feed goes on: read the row inside the wait, never keep it.
+    row = wait(page, lambda d: d.find_element("css selector", "#faults tbody tr").text, "the fault listed")
+    assert "POST /Users" in row and '"maintenance"' in row and "2 · 2 left" in row
     assert text_of(page, "action-faults") == "Faults (1)"
     user = {"schemas": [USER_URN], "userName": "erin@example.com"}
     assert scim.post("/Users", user).status_code == 503
     wait(
         page, lambda d: "2 · 1 left" in d.find_element("css selector", "#faults tbody tr").text, "hits follow"
     )
-    page.find_element("css selector", "#faults tbody tr button").click()
+    wait(page, lambda d: d.find_element("css selector", "#faults tbody tr button").click() or True, "delete")
     wait(page, lambda d: not d.find_elements("css selector", "#faults tbody tr"), "the fault deleted")
     assert page.find_element("id", "faults-empty").is_displayed()
     assert scim.post("/Users", user).status_code == 201

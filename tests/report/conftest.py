@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import launch_chromium
 from click.testing import CliRunner
 from library.conftest import DEFECTS
 from library.conftest import serve
@@ -183,36 +183,11 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
 
 # -- the browser -------------------------------------------------------------------------------------
 
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run")
-
-
-def _tool(env: str, name: str) -> str | None:
-    """A browser tool: an environment override, PATH, or Debian's location."""
-    candidate = os.environ.get(env) or shutil.which(name) or f"/usr/bin/{name}"
-    return candidate if os.path.exists(candidate) else None
-
 
 @pytest.fixture(scope="session")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """Debian's headless Chromium through its own chromedriver; skipped, saying why, when missing."""
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip("BROWSER TESTS SKIPPED: the 'selenium' package is missing; pip install -e '.[test]'")
-    browser, driver = _tool("MOCKSCIM_CHROMIUM", "chromium"), _tool("MOCKSCIM_CHROMEDRIVER", "chromedriver")
-    if browser is None or driver is None:
-        pytest.skip(
-            "BROWSER TESTS SKIPPED: Chromium or ChromeDriver is missing "
-            f"(chromium: {browser or 'missing'}, chromedriver: {driver or 'missing'}); "
-            "run scripts/install-browser.sh (Debian packages chromium chromium-driver)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = browser
-    for flag in (*CHROMIUM_FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    session = webdriver.Chrome(options=options, service=Service(driver))
-    session.set_window_size(1400, 1000)
+    session = launch_chromium(tmp_path_factory.mktemp("chromium-profile"), size=(1400, 1000))
     yield session
     session.quit()
 
