@@ -3,11 +3,18 @@
 Entries are plain dicts (never Flask objects), so they can be served by the admin API,
 written as JSON Lines and exported as scenarios without conversion. Secrets are masked by
 the caller before an entry arrives here (``mockscim.inspect.masking``).
+
+Two bounds hold whatever the requests: at most ``max_entries`` entries, and at most
+``max_bytes`` bytes of memory, each entry's size estimated (``estimated_size``) when it is appended
+and again when it is completed; the oldest entries go first. The journal file is bounded too:
+past ``file_max_bytes`` it is rewritten (atomically) with the newest entries that fit in half
+of it, so it stays a faithful copy of what the journal holds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import deque
@@ -17,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mockscim import jsontext
+from mockscim.errors import ScimError
+
 Entry = dict[str, Any]
+DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # of memory, measured per entry (docs/hardening.md)
+DEFAULT_FILE_MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -47,27 +60,59 @@ class EntryFilter:
 
 
 Completer = Callable[[Entry], None]
+_ID_BYTES = 100  # the "id" key and its integer, added to the measured entry
+_LINE_DEPTH = jsontext.MAX_DEPTH + 8  # an entry wraps bodies (capped at the edge) in a few levels
 # A deferred completion waits until no request has arrived for this long, so validation never
 # competes with requests in flight (see ``Journal.append``).
 IDLE_SECONDS = 0.05
 
 
+def estimated_size(value: Any) -> int:
+    """An upper bound of the bytes of memory a JSON value holds, from its JSON text.
+
+    Counting objects one by one (``sys.getsizeof`` over a walk) costs about 2 microseconds each,
+    8 ms for an import page; this costs a C-speed ``json.dumps`` and four counts. Every value in
+    JSON text follows one of ``, : [ {`` (or is the whole text), and no Python object for one
+    value costs more than 100 bytes beyond 4 bytes per character of its text (a dict's slot
+    and key, a list's pointer, a str's header, an int's digits), so the bound holds for any
+    shape, 20,000 empty lists included (tests/hardening/test_journal_memory.py checks it).
+    """
+    text = json.dumps(value, ensure_ascii=False, check_circular=False)
+    values = text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
+    return 4 * len(text) + 100 * values
+
+
 class Journal:
-    """Keeps the last ``max_entries`` entries; counts the ones it had to drop.
+    """Keeps the newest entries within ``max_entries`` and ``max_bytes``; counts the ones it dropped.
 
     An entry may arrive with a *completer*: the expensive part (findings, the parsed response
     body) is filled in later, off the request path, by a worker that runs while the server is
-    idle, or at once when somebody reads the entry. Readers always get complete entries.
+    idle, or at once when somebody reads the entry. Readers always get complete entries. Until
+    then the entry counts its own size plus ``pending_bytes`` (what the completer holds).
     """
 
-    def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
-        if max_entries < 1:
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        file: Path | None = None,
+        file_max_bytes: int = DEFAULT_FILE_MAX_BYTES,
+    ):
+        if max_entries < 1 or max_bytes < 1 or file_max_bytes < 1:
             raise ValueError("the journal needs room for at least one entry")
-        self._entries: deque[Entry] = deque(maxlen=max_entries)
+        self._entries: deque[Entry] = deque()
+        self._max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._sizes: dict[int, int] = {}  # entry id -> bytes accounted for it
+        self.bytes = 0
         self._lock = threading.Lock()
         self._next_id = 1
         self.dropped = 0
         self.file = file
+        self.file_max_bytes = file_max_bytes
+        self._file_bytes = 0
+        self.compactions = 0
         self._listeners: list[Callable[[Entry], None]] = []
         self._pending: dict[int, tuple[Entry, Completer]] = {}  # in id order (insertion order)
         self._completing = threading.Lock()
@@ -79,37 +124,58 @@ class Journal:
 
     @property
     def max_entries(self) -> int:
-        """The ring buffer's capacity."""
-        return self._entries.maxlen or 0
+        """The ring buffer's capacity in entries."""
+        return self._max_entries
 
     def _load(self, file: Path) -> None:
         """Resume from a JSON Lines file written by an earlier run (last entries win)."""
         for entry in _read_lines(file):
-            self._push(entry)
+            self._push(entry, estimated_size(entry))
             self._next_id = max(self._next_id, int(entry["id"]) + 1)
         with file.open("rb+") as handle:
-            if handle.seek(0, 2) == 0:
+            self._file_bytes = handle.seek(0, 2)
+            if self._file_bytes == 0:
                 return
             handle.seek(-1, 2)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")  # End a torn last line so the next entry starts cleanly.
+                self._file_bytes += 1
 
-    def _push(self, entry: Entry) -> None:
-        """Append to the ring buffer, counting the entry that falls out."""
-        if len(self._entries) == self._entries.maxlen:
-            self.dropped += 1
-            self._pending.pop(self._entries[0]["id"], None)
+    def _push(self, entry: Entry, size: int) -> None:
+        """Append to the ring buffer (lock held), then drop the oldest entries past the bounds."""
         self._entries.append(entry)
+        self._sizes[entry["id"]] = size
+        self.bytes += size
+        self._trim()
 
-    def append(self, entry: Entry, complete: Completer | None = None) -> Entry:
+    def _trim(self) -> None:
+        """Drop the oldest entries while either bound is exceeded; the newest always stays (lock held)."""
+        while len(self._entries) > self._max_entries or (
+            self.bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            oldest = self._entries.popleft()
+            self.dropped += 1
+            self._pending.pop(oldest["id"], None)
+            self.bytes -= self._sizes.pop(oldest["id"], 0)
+
+    def _resize(self, entry: Entry, size: int) -> None:
+        """Account an entry's size again (after its completion), if it is still held."""
+        with self._lock:
+            if entry["id"] in self._sizes:
+                self.bytes += size - self._sizes[entry["id"]]
+                self._sizes[entry["id"]] = size
+                self._trim()
+
+    def append(self, entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Entry:
         """Assign the next id and store the entry; ``complete`` fills in the rest later.
 
         With a journal file the entry is completed at once, so the file is written in order.
         """
+        size = estimated_size(entry) + pending_bytes + _ID_BYTES
         with self._lock:
             entry = {"id": self._next_id, **entry}
             self._next_id += 1
-            self._push(entry)
+            self._push(entry, size)
             if complete is not None and self.file is None:
                 self._pending[entry["id"]] = (entry, complete)
                 self._last_append = time.monotonic()
@@ -118,12 +184,46 @@ class Journal:
             listeners = list(self._listeners)
         if complete is not None and self.file is not None:
             complete(entry)
+            self._resize(entry, estimated_size(entry))
         if self.file is not None:
-            with self._lock, self.file.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+            self._write(entry)
         for listener in listeners:
             listener(entry)
         return entry
+
+    def _write(self, entry: Entry) -> None:
+        """Append the entry's line to the journal file; compact the file once it passes its bound."""
+        line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+        assert self.file is not None
+        with self._lock:
+            with self.file.open("ab") as handle:
+                handle.write(line)
+            self._file_bytes += len(line)
+            if self._file_bytes > self.file_max_bytes:
+                self._compact(self.file)
+
+    def _compact(self, file: Path) -> None:
+        """Rewrite the file with the newest held entries that fit in half its bound (lock held).
+
+        Atomic (a temporary file, then ``os.replace``), so a crash leaves the old file or the
+        new one; halving means a rewrite happens at most once per half-bound of appends.
+        """
+        lines: list[bytes] = []
+        room = self.file_max_bytes // 2
+        for entry in reversed(self._entries):
+            line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+            if len(line) > room:
+                break
+            lines.append(line)
+            room -= len(line)
+        temporary = file.with_name(file.name + ".compacting")
+        with temporary.open("wb") as handle:
+            handle.writelines(reversed(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, file)
+        self._file_bytes = sum(map(len, lines))
+        self.compactions += 1
 
     def ready(self, entry: Entry) -> Entry:
         """Complete ``entry`` now if its completion is still pending; return it."""
@@ -134,6 +234,7 @@ class Journal:
                 waiting[1](entry)
                 with self._lock:
                     self._pending.pop(entry["id"], None)
+                self._resize(entry, estimated_size(entry))
         return entry
 
     def _start_worker(self) -> None:
@@ -192,6 +293,8 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._pending.clear()
+            self._sizes.clear()
+            self.bytes = 0
             self.dropped = 0
 
     def subscribe(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
@@ -209,11 +312,13 @@ class Journal:
 
 def _read_lines(file: Path) -> Iterator[Entry]:
     """Yield entries from a JSON Lines journal, skipping a torn last line."""
-    with file.open(encoding="utf-8") as handle:
+    with file.open("rb") as handle:
         for line in handle:
             try:
-                entry = json.loads(line)
-            except ValueError:
+                entry = jsontext.loads(
+                    line, what="a journal line", max_depth=_LINE_DEPTH, lone_surrogates=True
+                )
+            except ScimError:
                 continue  # A crash can leave a partial last line; earlier lines are intact.
             if isinstance(entry, dict) and isinstance(entry.get("id"), int) and "request" in entry:
                 yield entry
