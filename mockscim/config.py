@@ -8,8 +8,6 @@ minimums and choices and the rules that span several settings.
 
 from __future__ import annotations
 
-import ipaddress
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -21,61 +19,20 @@ from typing import Any
 from mockscim.constants import DEFAULT_BASE_PATH
 from mockscim.constants import DEFAULT_HOST
 from mockscim.constants import DEFAULT_PORT
-from mockscim.errors import BadInput
+from mockscim.credentials import AuthConfig
+from mockscim.credentials import ConfigError
+from mockscim.credentials import check_credentials_allowed
+from mockscim.credentials import check_secret
 from mockscim.faults import parse_rate
+from mockscim.journal import DEFAULT_FILE_MAX_BYTES
+from mockscim.journal import DEFAULT_MAX_BYTES
 from mockscim.profiles import OKTA
 from mockscim.profiles import PROFILES
 from mockscim.profiles import Profile
 
+__all__ = ["ENV_PREFIX", "AuthConfig", "ConfigError", "Option", "Settings", "option_of"]
+
 ENV_PREFIX = "MOCKSCIM_"
-
-
-class ConfigError(BadInput):
-    """A setting is invalid; the message says how to fix it."""
-
-
-@dataclass(frozen=True)
-class AuthConfig:
-    """How clients authenticate: ``basic`` (user + token), ``bearer`` (token) or ``none``."""
-
-    mode: str
-    user: str = ""
-    token: str = field(default="", repr=False)
-    generated: bool = False
-
-    @classmethod
-    def parse(cls, spec: str) -> AuthConfig:
-        """Parse ``basic:USER:TOKEN``, ``bearer:TOKEN`` or ``none``."""
-        mode, _, rest = spec.partition(":")
-        mode = mode.strip().lower()
-        if mode == "none" and not rest:
-            return cls("none")
-        if mode == "bearer" and rest:
-            return cls("bearer", token=rest)
-        if mode == "basic":
-            user, sep, token = rest.partition(":")
-            if user and sep and token:
-                return cls("basic", user=user, token=token)
-        raise ConfigError(f"--auth {spec!r} is not valid; use basic:USER:TOKEN, bearer:TOKEN or none")
-
-    @classmethod
-    def generate(cls) -> AuthConfig:
-        """Fresh Basic credentials, printed at start-up (safe default: credentials required)."""
-        return cls("basic", user="okta", token=secrets.token_urlsafe(24), generated=True)
-
-    def describe(self) -> str:
-        """Human-readable mode name as Okta's Provisioning tab calls it."""
-        return {"basic": "Basic Auth", "bearer": "HTTP Header (Bearer token)", "none": "none"}[self.mode]
-
-
-def is_loopback(host: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and ``localhost``."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def normalize_base_path(path: str) -> str:
@@ -97,6 +54,7 @@ class Option:
     choices: tuple[str, ...] = ()
     parse: Callable[..., Any] | None = None  # the option's value -> the setting's value
     document: bool = False  # the value names a YAML file; ``parse(document, path)`` reads it
+    folder: bool = False  # a Path that names a directory, not a file
     minimum: int | None = None
     multiple: bool = False  # repeatable: the setting is the tuple of every value given
     text_default: str | None = None  # the default as typed, when the setting's is not text
@@ -131,8 +89,17 @@ def parse_tenants(document: Any, source: Any) -> tuple[tuple[str, AuthConfig | N
         raise ConfigError(f"{source}: expected a mapping 'tenants:' of NAME: {{auth: SPEC}}")
     out = []
     for name, spec in tenants.items():
-        auth = (spec or {}).get("auth") if isinstance(spec, dict | None) else None
-        out.append((str(name), AuthConfig.parse(auth) if auth else None))
+        if spec is not None and not isinstance(spec, dict):
+            raise ConfigError(
+                f"{source}: tenants.{name} must be a mapping such as {{auth: basic:USER:TOKEN}}"
+            )
+        auth = (spec or {}).get("auth")
+        if spec and "auth" in spec and auth is None:
+            raise ConfigError(
+                f"{source}: tenants.{name}.auth is empty; give basic:USER:TOKEN or leave it out"
+            )
+        where = f"{source}: tenants.{name}.auth"
+        out.append((str(name), AuthConfig.parse(auth, where) if auth is not None else None))
     return tuple(out)
 
 
@@ -258,6 +225,22 @@ class Settings:
         show_default=True,
         help="Bodies larger than this many bytes are journaled as their size only.",
     )
+    journal_max_bytes: int = setting(
+        DEFAULT_MAX_BYTES,
+        flag="--journal-max-bytes",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Memory the journal may hold, each entry measured when recorded; the oldest entries go first.",
+    )
+    journal_file_max_bytes: int = setting(
+        DEFAULT_FILE_MAX_BYTES,
+        flag="--journal-file-max-bytes",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Largest --journal-file; past it the file is rewritten with the newest entries that fit in half of it.",
+    )
     strict: bool = setting(
         False,
         flag="--strict",
@@ -266,6 +249,12 @@ class Settings:
     )
     admin_token: str | None = setting(
         flag="--admin-token", repr=False, help="Bearer token for /__admin (default: the SCIM credentials)."
+    )
+    flows_dir: Path | None = setting(
+        flag="--flows-dir",
+        type=Path,
+        folder=True,
+        help="Folder of your own flow files POST /__admin/verify may read by relative path (the built-in library is always there).",
     )
     faults_file: Path | None = setting(
         flag="--faults", **_PATH, help="YAML/JSON file of faults to inject from the start (docs/faults.md)."
@@ -358,11 +347,14 @@ class Settings:
 
     def validate(self) -> Settings:
         """Return self if consistent; raise ConfigError with what to change otherwise."""
-        if self.auth.mode == "none" and not is_loopback(self.host):
-            raise ConfigError(
-                f"refusing to serve on {self.host} without credentials; use --auth basic:USER:TOKEN "
-                "or bind to 127.0.0.1"
-            )
+        check_credentials_allowed(self.auth, self.host)
+        for name, auth in self.tenants:
+            if auth is not None:
+                check_credentials_allowed(auth, self.host, name)
+        if self.admin_token is not None:
+            check_secret(self.admin_token, "--admin-token")
+        if self.flows_dir is not None and not self.flows_dir.is_dir():
+            raise ConfigError(f"--flows-dir {self.flows_dir} is not a folder; create it or name another")
         if not 0 <= self.port <= 65535:
             raise ConfigError(f"--port {self.port} is out of range 0-65535")
         for declared in fields(self):

@@ -119,7 +119,12 @@ def _path_and_query(entry: Entry, names: Names) -> tuple[str, dict[str, Any] | N
 
 def _scalar(value: Any) -> Any:
     """Query values arrive as text; digits read better (and are sent the same) as numbers."""
-    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else value
+    # isascii: "²".isdigit() is true, and int() refuses it (a query value can be any text).
+    return (
+        int(value)
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 10
+        else value
+    )
 
 
 def _request_body(entry: Entry, names: Names, base_url: str | None) -> Any:
@@ -309,12 +314,18 @@ def to_yaml(document: dict[str, Any]) -> str:
 
 def _position(entry: Entry, bound: str | int) -> Any:
     """Compare entries with a bound given as an entry id (digits) or an ISO timestamp."""
-    return entry["id"] if isinstance(bound, int) or str(bound).isdigit() else entry.get("at", "")
+    return entry["id"] if isinstance(bound, int) or _is_id(bound) else entry.get("at", "")
 
 
 def _bound(bound: str | int) -> Any:
     """Normalize a bound for comparison with ``_position``."""
-    return int(bound) if isinstance(bound, int) or str(bound).isdigit() else str(bound)
+    return int(bound) if isinstance(bound, int) or _is_id(bound) else str(bound)
+
+
+def _is_id(bound: str | int) -> bool:
+    """An entry id is ASCII digits ("²".isdigit() is true, and int() refuses it)."""
+    text = str(bound)
+    return text.isascii() and text.isdigit()
 
 
 def select_entries(

@@ -4,17 +4,19 @@ Entries are plain dicts (never Flask objects), so they can be served by the admi
 written as JSON Lines and exported as scenarios without conversion. Secrets are masked by
 the caller before an entry arrives here (``mockscim.inspect.masking``).
 
-Every entry is kept as its compact JSON, compressed (a few hundred bytes for an Okta request,
-where the dicts took about 10 KB; docs/performance.md), and parsed again when it is read:
-every reader gets its own copy.
+Two bounds hold whatever the requests: at most ``max_entries`` entries, and at most
+``max_bytes`` bytes of memory, each entry's size estimated (``estimated_size``) when it is appended
+and again when it is completed; the oldest entries go first. The journal file is bounded too:
+past ``file_max_bytes`` it is rewritten (atomically) with the newest entries that fit in half
+of it, so it stays a faithful copy of what the journal holds.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
-import zlib
 from collections import deque
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -22,14 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockscim.constants import ENTERPRISE_SCHEMA
-from mockscim.constants import ERROR_SCHEMA
-from mockscim.constants import GROUP_SCHEMA
-from mockscim.constants import LIST_RESPONSE
-from mockscim.constants import PATCH_OP
-from mockscim.constants import USER_SCHEMA
+from mockscim import jsontext
+from mockscim.errors import ScimError
 
 Entry = dict[str, Any]
+DEFAULT_MAX_ENTRIES = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024  # of memory, measured per entry (docs/hardening.md)
+DEFAULT_FILE_MAX_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -59,136 +60,61 @@ class EntryFilter:
 
 
 Completer = Callable[[Entry], None]
-# A completer finds the response body here when the caller handed it over as JSON text
-# (``append(raw_body=...)``): it is kept as sent, without a parse, until the entry is completed.
-RAW_BODY_KEY = "_raw_response_body"
-
-
-def _dumps(entry: Entry) -> str:
-    """Compact JSON text of an entry (lone surrogates survive: they are kept as they came)."""
-    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-
-
-def _encode(text: str) -> bytes:
-    """UTF-8 bytes of ``text``, lone surrogates included."""
-    return text.encode("utf-8", "surrogatepass")
-
-
-def _vocabulary() -> bytes:
-    """What most entries say (keys, Okta's headers, SCIM URNs): a preset zlib dictionary, so even
-    one short entry compresses well (a GET /Users/{id} entry: about 1,400 bytes of JSON, 250 packed)."""
-    words = [
-        '{"id":1,"at":"2026-01-01T00:00:00.000Z","duration_ms":1.0,"request":{"method":"GET","path":"/scim/v2/Users",',
-        '"query":{"filter":"userName eq \\"","startIndex":"1","count":"100"},"headers":{"user-agent":"Okta SCIM Client 1.0.0",',
-        '"host":"127.0.0.1","accept":"application/scim+json","accept-charset":"utf-8","accept-encoding":"gzip,deflate",',
-        '"authorization":"Basic ***","content-type":"application/scim+json; charset=utf-8","content-length":"',
-        '"connection":"keep-alive"},"body":null,"scim_path":"/Users/"},"response":{"status":200,"headers":{"Content-Type":',
-        '"application/scim+json","Content-Length":"","ETag":"W/\\"1\\""},"body":{"schemas":["',
-        f'{USER_SCHEMA}","{GROUP_SCHEMA}","{LIST_RESPONSE}","{PATCH_OP}","{ERROR_SCHEMA}","{ENTERPRISE_SCHEMA}',
-        '"],"id":"00000000-0000-4000-8000-000000000000","userName":"@example.com","name":{"givenName":"","familyName":""},',
-        '"emails":[{"primary":true,"value":"","type":"work"}],"displayName":"","locale":"en-US","externalId":"00u",',
-        '"active":true,"groups":[],"meta":{"resourceType":"User","created":"","lastModified":"","location":"http://127.0.0.1',
-        '"version":"W/\\"1\\""}},"totalResults":1,"itemsPerPage":1,"startIndex":1,"Resources":[',
-        '"Operations":[{"op":"replace","value":{"active":false}}],"members":[{"value":"","display":""}],',
-        '"operation":"user-lookup","dialect":"oin","fault":null,"findings":[],"resource":{"type":"User","id":""}}',
-    ]
-    return "".join(words).encode()
-
-
-_ZDICT = _vocabulary()
-
-
-def _shrink(plain: bytes) -> bytes:
-    """``plain`` JSON compressed with the preset dictionary (zlib level 1: about 15 µs)."""
-    squeezer = zlib.compressobj(1, zdict=_ZDICT)
-    return squeezer.compress(plain) + squeezer.flush()
-
-
-def _expand(packed: bytes) -> bytes:
-    """The JSON that ``_shrink`` packed."""
-    return zlib.decompressobj(zdict=_ZDICT).decompress(packed)
-
-
-class _Slot:
-    """One buffered entry: its id, and the rest of the entry as compressed compact JSON (or, for
-    an entry that is not JSON-safe, the dict itself). The id is kept apart, so an entry is packed
-    before it gets its id, outside every lock."""
-
-    __slots__ = ("data", "id")
-
-    def __init__(self, entry_id: int, data: Entry | bytes) -> None:
-        self.id = entry_id
-        self.data = data
-
-    @classmethod
-    def of(cls, entry: Entry) -> _Slot:
-        """A slot holding ``entry`` (which has its id) packed."""
-        packed = pack({k: v for k, v in entry.items() if k != "id"})
-        return cls(entry["id"], packed if packed is not None else entry)
-
-    def text(self) -> str | None:
-        """The entry's JSON text, id first (None for an entry kept as a dict)."""
-        data = self.data
-        if not isinstance(data, bytes):
-            return None
-        rest = _expand(data).decode("utf-8", "surrogatepass")
-        return f'{{"id":{self.id}' + ("," + rest[1:] if rest != "{}" else "}")
-
-    def read(self) -> Entry:
-        """A fresh copy of the entry, id first."""
-        data = self.data
-        if not isinstance(data, bytes):
-            return data
-        return {"id": self.id, **json.loads(_expand(data).decode("utf-8", "surrogatepass"))}
-
-
-def pack(entry: Entry, raw_body: bytes | None = None) -> bytes | None:
-    """``entry`` as compressed compact JSON, with ``raw_body`` (JSON text) spliced in under
-    RAW_BODY_KEY when given; None if the entry is not JSON-safe."""
-    try:
-        text = _encode(_dumps(entry))
-    except (TypeError, ValueError):
-        return None
-    if raw_body is not None:
-        member = f'"{RAW_BODY_KEY}":'.encode() + raw_body
-        text = text[:-1] + (b"," if text != b"{}" else b"") + member + b"}"
-    return _shrink(text)
-
-
-@dataclass(frozen=True)
-class Prepared:
-    """An entry made ready to append (packed), before it has an id: ``Journal.prepare``."""
-
-    entry: Entry
-    packed: bytes | None
-    complete: Completer | None
-
-
+_ID_BYTES = 100  # the "id" key and its integer, added to the measured entry
+_LINE_DEPTH = jsontext.MAX_DEPTH + 8  # an entry wraps bodies (capped at the edge) in a few levels
 # A deferred completion waits until no request has arrived for this long, so validation never
 # competes with requests in flight (see ``Journal.append``).
 IDLE_SECONDS = 0.05
 
 
-class Journal:
-    """Keeps the last ``max_entries`` entries; counts the ones it had to drop.
+def estimated_size(value: Any) -> int:
+    """An upper bound of the bytes of memory a JSON value holds, from its JSON text.
 
-    An entry may arrive with a *completer*: the expensive part (findings, the masked response
+    Counting objects one by one (``sys.getsizeof`` over a walk) costs about 2 microseconds each,
+    8 ms for an import page; this costs a C-speed ``json.dumps`` and four counts. Every value in
+    JSON text follows one of ``, : [ {`` (or is the whole text), and no Python object for one
+    value costs more than 100 bytes beyond 4 bytes per character of its text (a dict's slot
+    and key, a list's pointer, a str's header, an int's digits), so the bound holds for any
+    shape, 20,000 empty lists included (tests/hardening/test_journal_memory.py checks it).
+    """
+    text = json.dumps(value, ensure_ascii=False, check_circular=False)
+    values = text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
+    return 4 * len(text) + 100 * values
+
+
+class Journal:
+    """Keeps the newest entries within ``max_entries`` and ``max_bytes``; counts the ones it dropped.
+
+    An entry may arrive with a *completer*: the expensive part (findings, the parsed response
     body) is filled in later, off the request path, by a worker that runs while the server is
-    idle, or at once when somebody reads the entry. Readers always get complete entries. Every
-    entry is kept as compact JSON from the moment it arrives, so entries waiting for their
-    completion (all of them, under sustained load) are as small as complete ones.
+    idle, or at once when somebody reads the entry. Readers always get complete entries. Until
+    then the entry counts its own size plus ``pending_bytes`` (what the completer holds).
     """
 
-    def __init__(self, max_entries: int = 10_000, *, file: Path | None = None):
-        if max_entries < 1:
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_MAX_ENTRIES,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        file: Path | None = None,
+        file_max_bytes: int = DEFAULT_FILE_MAX_BYTES,
+    ):
+        if max_entries < 1 or max_bytes < 1 or file_max_bytes < 1:
             raise ValueError("the journal needs room for at least one entry")
-        self._entries: deque[_Slot] = deque(maxlen=max_entries)
+        self._entries: deque[Entry] = deque()
+        self._max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._sizes: dict[int, int] = {}  # entry id -> bytes accounted for it
+        self.bytes = 0
         self._lock = threading.Lock()
         self._next_id = 1
         self.dropped = 0
         self.file = file
+        self.file_max_bytes = file_max_bytes
+        self._file_bytes = 0
+        self.compactions = 0
         self._listeners: list[Callable[[Entry], None]] = []
-        self._pending: dict[int, Completer] = {}  # in id order (insertion order)
+        self._pending: dict[int, tuple[Entry, Completer]] = {}  # in id order (insertion order)
         self._completing = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._last_append = 0.0
@@ -198,107 +124,118 @@ class Journal:
 
     @property
     def max_entries(self) -> int:
-        """The ring buffer's capacity."""
-        return self._entries.maxlen or 0
+        """The ring buffer's capacity in entries."""
+        return self._max_entries
 
     def _load(self, file: Path) -> None:
         """Resume from a JSON Lines file written by an earlier run (last entries win)."""
         for entry in _read_lines(file):
-            self._push(_Slot.of(entry))
+            self._push(entry, estimated_size(entry))
             self._next_id = max(self._next_id, int(entry["id"]) + 1)
         with file.open("rb+") as handle:
-            if handle.seek(0, 2) == 0:
+            self._file_bytes = handle.seek(0, 2)
+            if self._file_bytes == 0:
                 return
             handle.seek(-1, 2)
             if handle.read(1) != b"\n":
                 handle.write(b"\n")  # End a torn last line so the next entry starts cleanly.
+                self._file_bytes += 1
 
-    def _push(self, slot: _Slot) -> None:
-        """Append to the ring buffer, counting the entry that falls out."""
-        if len(self._entries) == self._entries.maxlen:
+    def _push(self, entry: Entry, size: int) -> None:
+        """Append to the ring buffer (lock held), then drop the oldest entries past the bounds."""
+        self._entries.append(entry)
+        self._sizes[entry["id"]] = size
+        self.bytes += size
+        self._trim()
+
+    def _trim(self) -> None:
+        """Drop the oldest entries while either bound is exceeded; the newest always stays (lock held)."""
+        while len(self._entries) > self._max_entries or (
+            self.bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            oldest = self._entries.popleft()
             self.dropped += 1
-            self._pending.pop(self._entries[0].id, None)
-        self._entries.append(slot)
+            self._pending.pop(oldest["id"], None)
+            self.bytes -= self._sizes.pop(oldest["id"], 0)
 
-    def _slot(self, entry_id: int) -> _Slot | None:
-        """The buffered slot with this id (lock held): ids are consecutive, so usually O(1)."""
-        if not self._entries:
-            return None
-        index = entry_id - self._entries[0].id
-        if 0 <= index < len(self._entries) and self._entries[index].id == entry_id:
-            return self._entries[index]
-        return next((s for s in self._entries if s.id == entry_id), None)
+    def _resize(self, entry: Entry, size: int) -> None:
+        """Account an entry's size again (after its completion), if it is still held."""
+        with self._lock:
+            if entry["id"] in self._sizes:
+                self.bytes += size - self._sizes[entry["id"]]
+                self._sizes[entry["id"]] = size
+                self._trim()
 
-    @staticmethod
-    def prepare(
-        entry: Entry, complete: Completer | None = None, *, raw_body: bytes | None = None
-    ) -> Prepared:
-        """Pack ``entry`` for ``add`` (the costly part of appending; it needs no lock and no turn).
-
-        ``raw_body`` is the response body as JSON text, for the completer to find under
-        RAW_BODY_KEY (only with a completer)."""
-        return Prepared(entry, pack(entry, raw_body if complete is not None else None), complete)
-
-    def append(
-        self, entry: Entry, complete: Completer | None = None, *, raw_body: bytes | None = None
-    ) -> Entry:
-        """Assign the next id and store the entry; ``complete`` fills in the rest later."""
-        return self.add(self.prepare(entry, complete, raw_body=raw_body))
-
-    def add(self, prepared: Prepared) -> Entry:
-        """Store a prepared entry under the next id; return it as stored so far, with its id.
+    def append(self, entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Entry:
+        """Assign the next id and store the entry; ``complete`` fills in the rest later.
 
         With a journal file the entry is completed at once, so the file is written in order.
         """
-        entry, complete = prepared.entry, prepared.complete
+        size = estimated_size(entry) + pending_bytes + _ID_BYTES
         with self._lock:
-            entry_id = self._next_id
+            entry = {"id": self._next_id, **entry}
             self._next_id += 1
-            data = prepared.packed if prepared.packed is not None else {"id": entry_id, **entry}
-            slot = _Slot(entry_id, data)
-            self._push(slot)
-            if complete is not None:
-                self._pending[entry_id] = complete
+            self._push(entry, size)
+            if complete is not None and self.file is None:
+                self._pending[entry["id"]] = (entry, complete)
                 self._last_append = time.monotonic()
-                if self.file is None and (self._worker is None or len(self._pending) == 1):
+                if self._worker is None or len(self._pending) == 1:
                     self._start_worker()
             listeners = list(self._listeners)
-        shown = {"id": entry_id, **entry}
+        if complete is not None and self.file is not None:
+            complete(entry)
+            self._resize(entry, estimated_size(entry))
         if self.file is not None:
-            if complete is not None:
-                self._complete(slot)
-            text = slot.text() or _dumps(shown)
-            with self._lock, self.file.open("a", encoding="utf-8") as handle:
-                handle.write(text + "\n")
+            self._write(entry)
         for listener in listeners:
-            listener(shown)
-        return shown
+            listener(entry)
+        return entry
 
-    def _complete(self, slot: _Slot) -> None:
-        """Run the slot's completer if it is still pending."""
-        with self._completing:
-            with self._lock:
-                complete = self._pending.get(slot.id)
-            if complete is not None:
-                entry = slot.read()
-                complete(entry)
-                packed = _Slot.of(entry)
-                with self._lock:
-                    slot.data = packed.data
-                    self._pending.pop(slot.id, None)
+    def _write(self, entry: Entry) -> None:
+        """Append the entry's line to the journal file; compact the file once it passes its bound."""
+        line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+        assert self.file is not None
+        with self._lock:
+            with self.file.open("ab") as handle:
+                handle.write(line)
+            self._file_bytes += len(line)
+            if self._file_bytes > self.file_max_bytes:
+                self._compact(self.file)
+
+    def _compact(self, file: Path) -> None:
+        """Rewrite the file with the newest held entries that fit in half its bound (lock held).
+
+        Atomic (a temporary file, then ``os.replace``), so a crash leaves the old file or the
+        new one; halving means a rewrite happens at most once per half-bound of appends.
+        """
+        lines: list[bytes] = []
+        room = self.file_max_bytes // 2
+        for entry in reversed(self._entries):
+            line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+            if len(line) > room:
+                break
+            lines.append(line)
+            room -= len(line)
+        temporary = file.with_name(file.name + ".compacting")
+        with temporary.open("wb") as handle:
+            handle.writelines(reversed(lines))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, file)
+        self._file_bytes = sum(map(len, lines))
+        self.compactions += 1
 
     def ready(self, entry: Entry) -> Entry:
-        """The complete form of ``entry`` (completed now if needed): a fresh copy while the entry
-        is still buffered, else ``entry`` itself."""
-        with self._lock:
-            slot = self._slot(entry["id"])
-        return self._read(slot) if slot is not None else entry
-
-    def _read(self, slot: _Slot) -> Entry:
-        """A fresh copy of the complete entry held by ``slot`` (completing it first if needed)."""
-        if slot.id in self._pending:
-            self._complete(slot)
-        return slot.read()
+        """Complete ``entry`` now if its completion is still pending; return it."""
+        with self._completing:
+            with self._lock:
+                waiting = self._pending.get(entry["id"])
+            if waiting is not None:
+                waiting[1](entry)
+                with self._lock:
+                    self._pending.pop(entry["id"], None)
+                self._resize(entry, estimated_size(entry))
+        return entry
 
     def _start_worker(self) -> None:
         """Start the idle-time completion worker if it is not running (lock held)."""
@@ -323,12 +260,8 @@ class Journal:
                 if quiet < IDLE_SECONDS:
                     self._wake.wait(timeout=IDLE_SECONDS - quiet)
                     continue
-                oldest = next(iter(self._pending))
-                slot = self._slot(oldest)
-                if slot is None:
-                    self._pending.pop(oldest, None)
-            if slot is not None:
-                self._complete(slot)
+                entry, _ = next(iter(self._pending.values()))  # the oldest
+            self.ready(entry)
 
     def pending(self) -> int:
         """How many entries still wait for their completion."""
@@ -339,17 +272,14 @@ class Journal:
         """Complete entries matching ``where``, oldest first unless asked otherwise."""
         with self._lock:
             stored = list(self._entries)
-        since = where.since_id if where is not None else None
-        if since is not None:  # by id, before any entry is parsed
-            stored = [slot for slot in stored if slot.id > since]
-        selected = [e for e in map(self._read, stored) if where is None or where.matches(e)]
+        selected = [e for e in map(self.ready, stored) if where is None or where.matches(e)]
         return selected[::-1] if newest_first else selected
 
     def get(self, entry_id: int) -> Entry | None:
         """The complete entry with this id, if it is still in the buffer."""
         with self._lock:
-            slot = self._slot(entry_id)
-        return self._read(slot) if slot is not None else None
+            entry = next((e for e in self._entries if e["id"] == entry_id), None)
+        return self.ready(entry) if entry is not None else None
 
     def count(self, where: EntryFilter | None = None) -> int:
         """How many buffered entries match (counting them all completes nothing)."""
@@ -363,6 +293,8 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._pending.clear()
+            self._sizes.clear()
+            self.bytes = 0
             self.dropped = 0
 
     def subscribe(self, listener: Callable[[Entry], None]) -> Callable[[], None]:
@@ -380,11 +312,13 @@ class Journal:
 
 def _read_lines(file: Path) -> Iterator[Entry]:
     """Yield entries from a JSON Lines journal, skipping a torn last line."""
-    with file.open(encoding="utf-8") as handle:
+    with file.open("rb") as handle:
         for line in handle:
             try:
-                entry = json.loads(line)
-            except ValueError:
+                entry = jsontext.loads(
+                    line, what="a journal line", max_depth=_LINE_DEPTH, lone_surrogates=True
+                )
+            except ScimError:
                 continue  # A crash can leave a partial last line; earlier lines are intact.
             if isinstance(entry, dict) and isinstance(entry.get("id"), int) and "request" in entry:
                 yield entry

@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parent.parent / "mockscim"
 PACKAGE = "mockscim"
 
 # Layer 0: the standard library and each other only.
-LAYER_0 = ("constants", "errors", "clock", "ids", "config", "profiles", "journal", "faults")
+LAYER_0 = (
+    "constants",
+    "errors",
+    "clock",
+    "ids",
+    "config",
+    "credentials",
+    "profiles",
+    "journal",
+    "jsontext",
+    "faults",
+)
 # What the runner may import (it knows only a base URL: never the server, store or SCIM logic).
 # Today it uses the standard library, yaml, jsonschema, requests (and urllib3's exceptions, which
 # requests raises), mockscim's version, mockscim.constants and its own modules; jinja2 and the

@@ -121,7 +121,7 @@ def _click_type(option: Option) -> Any:
     if option.choices:
         return click.Choice(list(option.choices))
     if option.type is Path:
-        return click.Path(dir_okay=False, path_type=Path)
+        return click.Path(dir_okay=option.folder, file_okay=not option.folder, path_type=Path)
     return option.type
 
 

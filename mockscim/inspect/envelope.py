@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from mockscim import jsontext
+from mockscim.errors import ScimError
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
+from mockscim.inspect.masking import mask_query
 from mockscim.inspect.masking import mask_text
 
 # Bodies above this size are recorded as a note, not in full (the journal stays bounded).
@@ -20,10 +22,9 @@ def parse_body(raw: bytes, limit: int = DEFAULT_BODY_LIMIT) -> tuple[Any, str | 
     if len(raw) > limit:
         return {"_truncated": True, "size": len(raw)}, None
     try:
-        return json.loads(raw), None
-    except (ValueError, RecursionError) as exc:
-        text = raw.decode("utf-8", errors="replace")
-        return mask_text(text), f"not valid JSON: {exc}"[:200]
+        return jsontext.loads(raw, what="the body"), None
+    except ScimError as exc:
+        return mask_text(raw.decode("utf-8", errors="replace")), exc.detail.removeprefix("the body is ")[:200]
 
 
 def make_envelope(
@@ -33,7 +34,7 @@ def make_envelope(
     return {
         "method": method.upper(),
         "path": path or "/",
-        "query": dict(query),
+        "query": mask_query(query),
         "headers": mask_headers(headers),
         "body": mask_body(body),
     }

@@ -171,7 +171,7 @@ def normalize_resource(
     declared = _declared(body, rtype)
     out: dict[str, Any] = {}
     password = None
-    for key, value in body.items():
+    for key, value in _core_members(body, rtype):
         if key.lower() == "password" and rtype.attribute("password") is not None:
             password = (
                 coerce_scalar(rtype.attribute("password"), value, "password") if value is not None else None
@@ -181,6 +181,23 @@ def normalize_resource(
     _check_required(out, rtype, declared)
     out["schemas"] = _schemas_for(out, rtype)
     return out, password
+
+
+def _core_members(body: dict[str, Any], rtype: ResourceType) -> list[tuple[str, Any]]:
+    """The body's members with core attributes under their plain names: ``urn:...:User:password``
+    is ``password``, and the members of an object under the core schema's own URN are core
+    attributes (RFC 7644 §3.10), so a password sent either way is read as the password and
+    never stored as data."""
+    core = rtype.schema.id.lower()
+    members: list[tuple[str, Any]] = []
+    for key, value in body.items():
+        if key.lower() == core and isinstance(value, dict):
+            members += [(inner, item) for inner, item in value.items() if inner.lower() != "schemas"]
+        elif key.lower().startswith(core + ":"):
+            members.append((key[len(core) + 1 :], value))
+        else:
+            members.append((key, value))
+    return members
 
 
 def _place(

@@ -32,6 +32,8 @@ from mockscim.server.middleware import BodyTrickler
 from mockscim.server.middleware import ConnectionCloser
 from mockscim.server.middleware import PathNormalizer
 from mockscim.server.middleware import TenantDispatcher
+from mockscim.server.redaction import install_log_masking
+from mockscim.server.responses import relative_redirect
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import AppState
@@ -67,6 +69,7 @@ def create_app(
     )
     for name, credentials in settings.tenants:
         registry.create(name, credentials)
+    install_log_masking()  # what the request log and error log print is masked too
     app = Flask("mockscim", static_folder=None)  # no public /static route (the dashboard has its own)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -121,7 +124,13 @@ def _tenant_state(
         settings=settings,
         store=store or InMemoryStore(clock=clock, ids=ids, options=options, types=types),
         limits=limits,
-        journal=journal or Journal(settings.journal_size, file=journal_file),
+        journal=journal
+        or Journal(
+            settings.journal_size,
+            max_bytes=settings.journal_max_bytes,
+            file=journal_file,
+            file_max_bytes=settings.journal_file_max_bytes,
+        ),
         name=name,
         auth=auth,
         faults=FaultSet(settings.fault_seed),
@@ -143,6 +152,7 @@ def _register(app: Flask, settings: Settings) -> None:
     register_error_handlers(
         app, base_path=settings.base_path, max_body=settings.max_body_bytes, debug=settings.debug
     )
+    app.after_request(relative_redirect)  # no redirect ever names a host taken from the request
 
     @app.route("/", strict_slashes=False)
     def _index() -> Any:

@@ -13,14 +13,17 @@ from flask import request
 from mockscim import __version__
 from mockscim.config import AuthConfig
 from mockscim.constants import ADMIN_PREFIX
+from mockscim.credentials import check_credentials_allowed
 from mockscim.errors import InvalidValue
 from mockscim.errors import NotFound
 from mockscim.journal import EntryFilter
 from mockscim.seed import load_seed
 from mockscim.server.auth import refuse_cross_site
 from mockscim.server.auth import require_admin
+from mockscim.server.bodies import entry_bound
 from mockscim.server.bodies import flag
 from mockscim.server.bodies import integer
+from mockscim.server.flowfiles import locate
 from mockscim.server.state import DEFAULT_TENANT
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import get_state
@@ -54,7 +57,7 @@ def _entry_filter(params: dict[str, Any]) -> EntryFilter:
         path=params.get("path"),
         has_findings=flag(params.get("has_findings"), "has_findings"),
         severity=severity,
-        since_id=integer(params.get("since"), "since"),
+        since_id=integer(params.get("since"), "since", minimum=0),
     )
 
 
@@ -74,7 +77,7 @@ def health() -> Response:
 def list_requests() -> Response:
     """Journal entries, newest first, filtered by operation, method, path and findings."""
     params = request.args.to_dict()
-    limit = integer(params.get("limit"), "limit")
+    limit = integer(params.get("limit"), "limit", minimum=0)
     journal = get_state().journal
     entries = journal.entries(_entry_filter(params), newest_first=True)
     shown = entries[:limit] if limit is not None else entries
@@ -175,7 +178,9 @@ def create_tenant() -> Response:
     """Declare a tenant: ``{"name": "acme", "auth": "basic:user:token"}`` (auth optional)."""
     _global_only()
     body = admin_body("TenantRequest")
-    auth = AuthConfig.parse(body["auth"]) if body.get("auth") else None
+    auth = AuthConfig.parse(body["auth"], "auth") if "auth" in body else None
+    if auth is not None:  # no credentials only on loopback, for every tenant however it is made
+        check_credentials_allowed(auth, get_state().settings.host, body["name"])
     state = tenants().create(body["name"], auth)
     return jsonify(_tenant_doc(state)), 201
 
@@ -226,8 +231,8 @@ def export_journal() -> Response:
     args = request.args
     entries = select_entries(
         get_state().journal.entries(),
-        since=args.get("since"),
-        until=args.get("until"),
+        since=entry_bound(args.get("since"), "since"),
+        until=entry_bound(args.get("until"), "until"),
         operations=tuple(args.getlist("operation")),
     )
     if not entries:
@@ -250,9 +255,13 @@ def verify_journal() -> Response:
     from mockscim.verify import verify
 
     body = admin_body("VerifyRequest")
-    flows = body.get("flows", [])
+    flows_dir = get_state().settings.flows_dir
+    loaded = []
     try:
-        loaded, rules = load(flows, body.get("mapping"))
+        for name in body.get("flows", []):
+            root, files = locate(name, flows_dir)  # the library or --flows-dir, nothing else
+            loaded += load([str(path) for path in files], root=root)[0]
+        rules = load([], body.get("mapping"))[1]
     except VerifyInputError as exc:
         raise InvalidValue(str(exc)) from None
     entries = get_state().journal.entries()

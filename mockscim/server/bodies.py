@@ -7,7 +7,8 @@ admin API's body helpers live here too, so blueprints never reach into each othe
 
 from __future__ import annotations
 
-import json
+import re
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -15,17 +16,14 @@ from flask import g
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from mockscim import jsontext
 from mockscim.errors import InvalidSyntax
 from mockscim.errors import InvalidValue
 from mockscim.errors import PayloadTooLarge
+from mockscim.errors import ScimError
 from mockscim.errors import UnsupportedMediaType
 
 JSON_TYPES = ("application/scim+json", "application/json")
-
-
-def _reject_constant(name: str) -> Any:
-    """JSON has no NaN or Infinity; Python's parser would accept them."""
-    raise ValueError(f"{name} is not valid JSON")
 
 
 class RequestBody:
@@ -44,12 +42,19 @@ class RequestBody:
         return len(self.raw) if self.raw is not None else request.content_length or 0
 
     @cached_property
-    def parsed(self) -> tuple[Any, Exception | None]:
-        """(JSON value, None), or (None, the parser's error); parsed on first use only."""
+    def parsed(self) -> tuple[Any, ScimError | None]:
+        """(JSON value, None), or (None, why the edge refuses it); parsed on first use only.
+
+        ``jsontext.loads`` is the one reader: strict UTF-8, bounded nesting, no lone surrogates.
+        """
         try:
-            return json.loads(self.raw or b"", parse_constant=_reject_constant), None
-        except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+            return jsontext.loads(self.raw or b""), None
+        except ScimError as exc:
             return None, exc
+
+    def parsed_already(self) -> tuple[Any, ScimError | None] | None:
+        """The parse, if something has asked for it; None otherwise (nothing is parsed here)."""
+        return self.__dict__.get("parsed")
 
 
 def request_body() -> RequestBody:
@@ -86,10 +91,8 @@ def read_json() -> Any:
     if not data.strip():
         raise InvalidSyntax("the request body is empty; send a JSON object")
     value, error = body.parsed
-    if isinstance(error, RecursionError):
-        raise InvalidSyntax("the request body nests too deeply to parse")
     if error is not None:
-        raise InvalidSyntax(f"the request body is not valid JSON: {error}")
+        raise error
     return value
 
 
@@ -112,14 +115,42 @@ def flag(value: Any, name: str) -> bool | None:
         return True
     if str(value).lower() in ("false", "0", "no"):
         return False
-    raise InvalidValue(f"{name} must be true or false, not {value!r}")
+    raise InvalidValue(f"{name} must be true or false, not {str(value)[:40]!r}")
 
 
-def integer(value: Any, name: str) -> int | None:
-    """Read an optional integer parameter."""
+_INTEGER = re.compile(r"-?[0-9]{1,18}")  # ASCII digits only: int() also reads "٣", and not "²"
+
+
+def integer(value: Any, name: str, *, minimum: int | None = None) -> int | None:
+    """Read an optional integer parameter: ASCII digits (at most 18) at or above ``minimum``.
+
+    Anything else is a 400 naming the parameter, never a 500 (``int("²")`` raises, and
+    ``"²".isdigit()`` is true) and never a silent reading of other scripts' digits.
+    """
     if value is None:
         return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, str):
+        text = value
+    else:
+        raise InvalidValue(f"{name} must be an integer, not {type(value).__name__}")
+    if not _INTEGER.fullmatch(text):
+        raise InvalidValue(f"{name} must be an integer of at most 18 ASCII digits, not {text[:40]!r}")
+    number = int(text)
+    if minimum is not None and number < minimum:
+        raise InvalidValue(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def entry_bound(value: str | None, name: str) -> int | str | None:
+    """A journal bound: an entry id (ASCII digits) or an ISO 8601 time such as ``2026-11-28T10:00:00Z``."""
+    if value is None or _INTEGER.fullmatch(value):
+        return integer(value, name, minimum=0)
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidValue(f"{name} must be an integer, not {value!r}") from None
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(
+            f"{name} must be a journal entry id or an ISO 8601 time such as 2026-11-28T10:00:00Z, not {value[:40]!r}"
+        ) from None
+    return value

@@ -13,8 +13,8 @@ that ``dashboard.bp`` has every route before it is registered.
 from __future__ import annotations
 
 import itertools
-import json
 import queue
+import re
 import threading
 from collections.abc import Iterator
 
@@ -24,14 +24,15 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from mockscim import jsontext
 from mockscim.clock import monotonic
-from mockscim.errors import InvalidValue
 from mockscim.journal import Entry
 from mockscim.journal import EntryFilter
 from mockscim.journal import Journal
 from mockscim.server import admin_api
 from mockscim.server import dashboard_state  # noqa: F401 - registers its routes on bp
 from mockscim.server import dashboard_tools  # noqa: F401 - registers its routes on bp
+from mockscim.server.bodies import integer
 from mockscim.server.dashboard_access import bp
 from mockscim.server.dashboard_access import has_session
 from mockscim.server.dashboard_flows import operation_options
@@ -88,12 +89,9 @@ def credentials() -> Response:
 
 
 def _int_arg(name: str) -> int | None:
-    """An optional integer query parameter."""
+    """An optional integer query parameter (empty is absent); anything else is a 400 naming it."""
     value = request.args.get(name)
-    try:
-        return None if value in (None, "") else int(value)
-    except ValueError:
-        raise InvalidValue(f"{name} must be an integer, not {value!r}") from None
+    return integer(value or None, name, minimum=0)
 
 
 @bp.get("/dashboard/api/entries")
@@ -110,8 +108,12 @@ def entries() -> Response:
 def events() -> Response:
     """Server-sent events: each new journal entry as a feed row, a heartbeat, then a clean end."""
     journal = get_state().journal  # this request's tenant's journal, looked up per request
-    since = request.headers.get("Last-Event-ID") or request.args.get("since")
-    start = int(since) if since and since.isdigit() else None
+    # The browser echoes the last id it saw in Last-Event-ID; one it garbled starts a fresh feed
+    # (a 400 would stop EventSource for good). A bad ?since= is the caller's: a 400 naming it.
+    start = _int_arg("since")
+    last = request.headers.get("Last-Event-ID", "")
+    if re.fullmatch(r"[0-9]{1,18}", last):
+        start = int(last)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return Response(_stream(journal, start), mimetype="text/event-stream", headers=headers)
 
@@ -158,7 +160,7 @@ def _stream(journal: Journal, since: int | None) -> Iterator[str]:
             elif entry["id"] > sent:  # the backlog and the subscription may overlap
                 sent = entry["id"]
                 summary = summarize(journal.ready(entry))  # complete it here, not in the request
-                yield f"id: {sent}\nevent: entry\ndata: {json.dumps(summary, ensure_ascii=False)}\n\n"
+                yield f"id: {sent}\nevent: entry\ndata: {jsontext.dumps(summary)}\n\n"
     finally:
         unsubscribe()
 
@@ -166,7 +168,7 @@ def _stream(journal: Journal, since: int | None) -> Iterator[str]:
 @bp.get("/requests.jsonl")
 def download_journal() -> Response:
     """The whole journal as JSON Lines, oldest first (entries are already masked)."""
-    lines = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in get_state().journal.entries())
+    lines = "".join(jsontext.dumps(e) + "\n" for e in get_state().journal.entries())
     headers = {"Content-Disposition": 'attachment; filename="mockscim-journal.jsonl"'}
     return Response(lines, mimetype="application/x-ndjson", headers=headers)
 

@@ -30,8 +30,11 @@ from mockscim.errors import Forbidden
 from mockscim.errors import Unauthorized
 from mockscim.server.auth import refuse_cross_site
 from mockscim.server.auth import require_admin
+from mockscim.server.auth import same
+from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import AppState
 from mockscim.server.state import get_state
+from mockscim.server.state import tenants
 
 bp = Blueprint(
     "dashboard",
@@ -69,9 +72,12 @@ def _session_value(secret: str) -> str:
 
 
 def has_session() -> bool:
-    """True when the request carries a valid dashboard cookie."""
-    secret, given = _secret(get_state()), request.cookies.get(COOKIE)
-    return bool(secret and given) and hmac.compare_digest(given or "", _session_value(secret or ""))
+    """True when the request carries a valid dashboard cookie (never for an unknown tenant)."""
+    state = get_state()
+    if state.stand_in:
+        return False
+    secret, given = _secret(state), request.cookies.get(COOKIE)
+    return bool(secret and given) and same(given or "", _session_value(secret or ""))
 
 
 @bp.before_request
@@ -119,11 +125,14 @@ def login_form() -> str:
 @bp.post("/dashboard/login")
 def login() -> Response:
     """Check the token from the form and set the session cookie (HttpOnly, SameSite=Strict)."""
-    secret = _secret(get_state())
+    state = get_state()
+    secret = _secret(state)
     given = request.form.get("token", "").strip()
-    if secret is not None and not hmac.compare_digest(given.encode(), secret.encode()):
+    if secret is not None and not same(given, secret):
         html = render_template("dashboard_login.html", basic=False, error="That token is not right.")
         return Response(html, 401)
+    if state.stand_in:  # the right token for a tenant that does not exist yet: create it now
+        tenants().resolve(request.environ.get(TENANT_KEY))
     response = redirect(url_for("dashboard.page"), 303)
     if secret is not None:
         response.set_cookie(COOKIE, _session_value(secret), secure=request.is_secure, **_cookie_flags())

@@ -34,6 +34,7 @@ from mockscim.journal import Entry
 from mockscim.journal import Journal
 from mockscim.library import library_root
 from mockscim.server import admin_api
+from mockscim.server.bodies import integer
 from mockscim.server.dashboard_access import bp
 from mockscim.server.dashboard_flows import summarize
 from mockscim.server.state import get_state
@@ -205,9 +206,12 @@ def _window_start(entries: list[Entry]) -> int | None:
     """``?since=<id>`` if given, else the id that leaves the newest LIBRARY_WINDOW entries (if set)."""
     value = request.args.get("since")
     if value not in (None, ""):
-        if not re.fullmatch(r"[0-9]{1,18}", value):
-            raise InvalidValue(f"since must be a journal entry id, not {value!r}")
-        return int(value)
+        try:
+            return integer(value, "since", minimum=0)
+        except InvalidValue:
+            raise InvalidValue(
+                f"since must be a journal entry id (ASCII digits), not {value[:40]!r}"
+            ) from None
     if LIBRARY_WINDOW is None or len(entries) <= LIBRARY_WINDOW:
         return None
     return entries[-LIBRARY_WINDOW]["id"]

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from mockscim.errors import BadInput
 from mockscim.errors import InvalidValue
 from mockscim.errors import ScimError
+from mockscim.server.redaction import redacted
 from mockscim.server.responses import scim_response
 
 log = logging.getLogger("mockscim.server")
@@ -29,7 +30,8 @@ def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug:
 
     @app.errorhandler(ScimError)
     def _scim(error: ScimError) -> Response:
-        return scim_response(error.to_dict(), error.status, error.headers)
+        # A detail may quote what the client sent (a filter, a path, a value): never its password.
+        return scim_response(redacted(error.to_dict()), error.status, error.headers)
 
     @app.errorhandler(BadInput)
     def _bad_input(error: BadInput) -> Response:
@@ -45,7 +47,7 @@ def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug:
         scim = ScimError(detail, status=error.code or 500)
         # Keep Allow on 405 (and any other header werkzeug set), but not its Content-Type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
-        return scim_response(scim.to_dict(), scim.status, headers)
+        return scim_response(redacted(scim.to_dict()), scim.status, headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:
@@ -53,4 +55,4 @@ def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug:
         detail = "internal error in mockscim; the server log has the details"
         if debug:
             detail += ": " + "".join(traceback.format_exception_only(error)).strip()
-        return scim_response(ScimError(detail, status=500).to_dict(), 500)
+        return scim_response(redacted(ScimError(detail, status=500).to_dict()), 500)

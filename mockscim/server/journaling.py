@@ -7,14 +7,19 @@
   only, classifies the request under it (a PUT is compared with the resource as it was) and
   takes a ticket, so entries are appended in the order the store applied the writes (a read
   takes its ticket after the view, unlocked);
-- an ``after_request`` hook that builds and packs the entry, then appends it when its ticket
-  is called.
+- an ``after_request`` hook that builds the entry when the ticket is called, and appends it.
+
+A request that did not authenticate is recorded as a bounded summary (method, cut path and
+query, status, body size, a few masked headers): no body, no findings, so an anonymous client
+cannot make the journal hold what it sends. Every entry is bounded: headers are cut, findings
+are capped, and the current request's passwords are redacted from whatever quotes them.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
@@ -26,21 +31,39 @@ from mockscim.clock import isoformat
 from mockscim.clock import monotonic
 from mockscim.config import Settings
 from mockscim.inspect.classify import Classification
+from mockscim.inspect.classify import classify
+from mockscim.inspect.envelope import first_values
 from mockscim.inspect.envelope import parse_body
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
-from mockscim.journal import RAW_BODY_KEY
+from mockscim.inspect.masking import mask_query
+from mockscim.inspect.masking import redact
 from mockscim.server import faulting
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
-from mockscim.server.responses import RENDERED
+from mockscim.server.redaction import request_secrets
 from mockscim.server.state import get_state
 from mockscim.server.state import resolved_state
 from mockscim.server.state import tenants
 
 SCIM_BLUEPRINT = "scim"
 READS = ("GET", "HEAD")  # a POST /.search reads too, but is rare: it keeps the lock
+AUTHENTICATED = "mockscim_authenticated"  # set in g by auth once the credentials were checked
+MAX_FINDINGS = 50  # a body of 20,000 wrong elements would otherwise carry 20,000 findings
+MAX_MESSAGE = 500  # a finding's message quotes the value it judges; a whole body is not kept
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """How much of a request's headers and query an entry keeps."""
+
+    count: int  # headers (and query parameters) kept
+    length: int  # characters of each name and value
+
+
+ANONYMOUS = Bounds(count=16, length=256)
+AUTHENTICATED_BOUNDS = Bounds(count=64, length=4096)
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -60,16 +83,16 @@ def init_app(app: Flask, settings: Settings) -> None:
     @app.after_request
     def _record(response: Response) -> Response:
         state = resolved_state()  # None: unknown tenant, or refused before it was created
-        if state is not None and "mockscim_started" in g and is_scim(settings):
+        if state is not None and not state.stand_in and "mockscim_started" in g and is_scim(settings):
             turn = g.pop("mockscim_turn", None)
             try:
-                # Build and pack the entry first: only the append itself waits for its turn, so
-                # the workers do not queue behind each other's JSON and compression.
-                entry, complete, raw_body = _entry(response, inspection(), g.mockscim_started)
-                prepared = state.journal.prepare(entry, complete, raw_body=raw_body)
                 if turn is not None:
                     state.order.wait(turn)
-                state.journal.add(prepared)
+                if g.get(AUTHENTICATED):
+                    entry, complete, held = _entry(response, inspection(), g.mockscim_started)
+                    state.journal.append(entry, complete, pending_bytes=held)
+                else:
+                    state.journal.append(_summary(response, g.mockscim_started, settings))
             finally:
                 if turn is not None:
                     state.order.done(turn)
@@ -107,61 +130,109 @@ def _in_store_order(view: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
-def _response_body(raw: bytes, limit: int) -> tuple[Any, bytes | None]:
-    """The response body for the entry: (a value, None), or (None, the JSON text as sent) when
-    those bytes are the JSON the view rendered (kept unparsed until the entry is completed)."""
-    if len(raw) > limit:
-        return {"_truncated": True, "size": len(raw)}, None  # only the size is kept above the limit
-    rendered = g.get(RENDERED)
-    if rendered is not None and rendered[1] == raw and raw:
-        return None, raw
-    return parse_body(raw, limit)[0], None
+def _cut(text: str, length: int) -> str:
+    """``text`` cut to ``length`` characters, marked when it was cut."""
+    return text if len(text) <= length else text[:length] + f"...({len(text)} characters)"
 
 
-def _entry(
-    response: Response, info: Inspection, started: float
-) -> tuple[dict[str, Any], Callable[[dict[str, Any]], None], bytes | None]:
-    """The journal entry for one request/response pair, the function that completes it, and
-    the response body as sent (JSON text) when the completer is to parse it.
+def _bounded(pairs: dict[str, str], bounds: Bounds) -> dict[str, str]:
+    """At most ``bounds.count`` names and values, each cut to ``bounds.length`` characters."""
+    kept = list(pairs.items())[: bounds.count]
+    out = {_cut(name, bounds.length): _cut(value, bounds.length) for name, value in kept}
+    if len(pairs) > bounds.count:
+        out["..."] = f"{len(pairs) - bounds.count} more"
+    return out
+
+
+def _summary(response: Response, started: float, settings: Settings) -> dict[str, Any]:
+    """What the journal keeps of a request that did not authenticate: bounded, and no body.
+
+    The query stays (cut and masked) so ``mockscim verify`` can match Okta's request with wrong
+    credentials (``scenarios/okta/negative/bad-credentials``); the body is only counted.
+    """
+    base = settings.base_path
+    scim_path = request.path[len(base) :] if base and request.path.startswith(base) else request.path
+    query = _bounded(mask_query(first_values(list(request.args.items(multi=True)))), ANONYMOUS)
+    headers = _bounded(mask_headers(dict(request.headers)), ANONYMOUS)
+    envelope = {"method": _cut(request.method, 32), "path": _cut(scim_path or "/", ANONYMOUS.length)}
+    classification = classify({**envelope, "query": query, "headers": headers, "body": None})
+    return {
+        "at": g.mockscim_at,
+        "duration_ms": round((monotonic() - started) * 1000, 3),
+        "request": {
+            "method": envelope["method"],
+            "path": _cut(request.script_root + request.path, ANONYMOUS.length),
+            "scim_path": envelope["path"],
+            "query": query,
+            "headers": headers,
+            "body": None,
+            "body_size": request.content_length or 0,
+            "authenticated": False,
+        },
+        "response": _response_summary(response),
+        "operation": classification.operation,
+        "dialect": classification.dialect,
+        "fault": None,
+        "findings": [],
+        "resource": None,
+    }
+
+
+def _response_summary(response: Response) -> dict[str, Any]:
+    """Status, masked headers and the (small, JSON) error body the server answered with."""
+    raw = b"" if response.is_streamed else response.get_data()
+    body = parse_body(raw, ANONYMOUS.length * 4)[0] if raw else None
+    headers = _bounded(mask_headers(dict(response.headers)), ANONYMOUS)
+    return {"status": response.status_code, "headers": headers, "body": mask_body(body)}
+
+
+def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[str, Any], Any, int]:
+    """The journal entry for one authenticated request/response pair, the function that
+    completes it, and the bytes that function holds until it runs.
 
     The cheap parts are filled in now. The findings (JSON Schema validation) and the masked
     response body are filled in by the completer, which the journal runs while the server is
     idle or when the entry is read (mockscim/journal.py): validation never slows the request.
-    The completer keeps only the classification and a few strings, not the request: it reads
-    the envelope back from the entry, which the journal keeps as compact JSON meanwhile.
+    The completer keeps the response's bytes (at most ``--journal-body-limit``), not the dict
+    the view rendered, so what it holds is counted exactly.
     """
     envelope, classification = info.envelope, info.classification
-    raw = b"" if response.is_streamed else response.get_data()
-    body, raw_body = _response_body(raw, get_state().settings.journal_body_limit)
+    sent = b"" if response.is_streamed else response.get_data()
+    limit = get_state().settings.journal_body_limit
+    size, raw = len(sent), sent if len(sent) <= limit else b""  # above the limit only the size is kept
     is_post = request.method == "POST"
+    secrets = request_secrets()
+    request_part = {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]}
+    request_part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
     entry = {
         "at": g.mockscim_at,
         "duration_ms": round((monotonic() - started) * 1000, 3),
-        "request": {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]},
+        "request": redact(request_part, secrets),
         "response": {"status": response.status_code, "headers": mask_headers(dict(response.headers))},
         "operation": classification.operation,
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),
     }
-    if raw_body is None:
-        entry["response"]["body"] = body
-    found = info.computed_findings()  # strict mode validated before the view
-    problem, raw_path, base, unknown = info.body_problem, info.raw_path, info.base_path, info.unknown_members
 
     def complete(entry: dict[str, Any]) -> None:
-        response_body = entry.pop(RAW_BODY_KEY) if RAW_BODY_KEY in entry else entry["response"]["body"]
-        entry["response"]["body"] = mask_body(response_body)
-        if found is not None:
-            entry["findings"] = [f.to_dict() for f in found]
-        else:
-            request_part = entry["request"]
-            replayed = {k: request_part[k] for k in ("method", "query", "headers", "body")}
-            envelope_again = {**replayed, "path": request_part["scim_path"]}
-            again = Inspection(envelope_again, classification, problem, raw_path, base, unknown)
-            entry["findings"] = [f.to_dict() for f in again.findings()]
-        entry["resource"] = _resource(classification, response_body, is_post)
+        body = {"_truncated": True, "size": size} if size > limit else parse_body(raw, limit)[0]
+        entry["response"]["body"] = redact(mask_body(body), secrets)
+        entry["findings"] = redact(_findings(info), secrets)
+        entry["resource"] = _resource(classification, body, is_post)
 
-    return entry, complete, raw_body
+    return entry, complete, len(raw)
+
+
+def _findings(info: Inspection) -> list[dict[str, str]]:
+    """The request's findings, at most MAX_FINDINGS, each message cut to MAX_MESSAGE characters."""
+    found = info.findings()
+    kept = [{**f.to_dict(), "message": _cut(f.message, MAX_MESSAGE)} for f in found[:MAX_FINDINGS]]
+    if len(found) > MAX_FINDINGS:
+        more = len(found) - MAX_FINDINGS
+        kept.append(
+            {"severity": "warning", "pointer": "", "rule": "journal", "message": f"{more} more findings"}
+        )
+    return kept
 
 
 def _resource(classification: Classification, body: Any, is_post: bool) -> dict[str, Any] | None:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
+from urllib.parse import urlsplit
+from urllib.parse import urlunsplit
 
 from flask import Response
-from flask import g
-from flask import has_request_context
 from flask import request
 from werkzeug.sansio.utils import get_host
 
+from mockscim import jsontext
 from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.server.state import get_state
 
@@ -20,19 +20,15 @@ from mockscim.server.state import get_state
 _ENTITY_TAG = re.compile(r'[ \t]*(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"[ \t]*(?:,|$)')
 _VERSION = re.compile(r"[0-9]{1,18}")
 MAX_ETAG_HEADER = 1024
-# The body a view rendered and its bytes, so the journal records it without parsing it back.
-RENDERED = "mockscim_rendered"
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialize ``body`` as ``application/scim+json`` (RFC 7644 §8.1)."""
     # Compact separators: an import page of 100 users is about 10% smaller and faster to encode.
-    payload = b"" if body is None else json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    payload = b"" if body is None else jsontext.dumps(body, separators=(",", ":")).encode()
     response = Response(payload, status=status, content_type=SCIM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
-    if has_request_context():
-        setattr(g, RENDERED, (body, payload))
     return response
 
 
@@ -41,7 +37,7 @@ def base_url() -> str:
 
     The client's ``Host`` header (and ``X-Forwarded-*``, which ProxyFix copies into it) is used
     only with ``--trust-proxy``: otherwise anyone could make ``meta.location`` and ``Location``
-    point at a host of their choosing (Host header poisoning; hardening issue).
+    point at a host of their choosing (Host header poisoning).
     """
     settings = get_state().settings
     if settings.public_url:
@@ -53,6 +49,28 @@ def base_url() -> str:
     return (
         f"{request.scheme}://{get_host(request.scheme, None, bound)}{request.script_root}{settings.base_path}"
     )
+
+
+_LEADING_SLASHES = re.compile(r"^/{2,}")
+
+
+def relative_redirect(response: Response) -> Response:
+    """Make a redirect's ``Location`` relative (RFC 9110 §10.2.2 allows it).
+
+    werkzeug builds the absolute URL of its own redirects (``/__admin`` -> ``/__admin/``) from
+    the client's ``Host``, so anyone could make the server point a browser at another host. A
+    leading ``//`` would read as another host too, so it is cut to one slash.
+    """
+    location = response.headers.get("Location")
+    if location is None or not 300 <= response.status_code < 400:
+        return response
+    try:
+        parts = urlsplit(location)
+    except ValueError:  # a Host that is no host ("[") made werkzeug build a URL that cannot be split
+        parts = urlsplit("/" + location.partition("://")[2].partition("/")[2])
+    path = _LEADING_SLASHES.sub("/", parts.path) or "/"
+    response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
+    return response
 
 
 def etag(version: int) -> str:

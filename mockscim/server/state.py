@@ -49,6 +49,7 @@ class AppState:
     faults: FaultSet = field(default_factory=FaultSet)
     limiter: RateLimiter | None = None
     order: Turnstile = field(default_factory=Turnstile)  # journal appends in store order
+    stand_in: bool = False  # the registry's stand-in for unknown tenants: never records or serves data
 
     @property
     def types(self) -> Mapping[str, ResourceType]:
@@ -78,6 +79,21 @@ class Tenants:
         self._limit = limit
         self._lock = threading.Lock()
         self._tenants: dict[str, AppState] = {DEFAULT_TENANT: default}
+        self._stand_in: AppState | None = None
+
+    def known(self, name: str) -> bool:
+        """True when a tenant called ``name`` exists (never creates one)."""
+        with self._lock:
+            return name in self._tenants
+
+    def stand_in(self) -> AppState:
+        """The state unauthenticated requests to unknown tenants see: the server's credentials,
+        nothing stored, nothing recorded (``auth`` refuses them before they reach any data)."""
+        with self._lock:
+            if self._stand_in is None:
+                self._stand_in = self._factory("unknown-tenant", None)
+                self._stand_in.stand_in = True
+            return self._stand_in
 
     def resolve(self, name: str | None) -> AppState:
         """The tenant called ``name`` (None is the default); create it in dynamic mode."""

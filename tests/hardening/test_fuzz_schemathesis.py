@@ -13,6 +13,7 @@ import json
 import zlib
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -55,6 +56,18 @@ CHECKS = [
     response_schema_conformance,
 ]
 SEEDED_USERS = ("alice@example.com", "bob@example.com")
+# (operation, parameter) of every integer, boolean or time query parameter of the admin API and
+# the dashboard, and the ones schemathesis sent a value that is not one (a string, a negative
+# number, an object): the edge must answer those with a 400, never a 500.
+NUMERIC = {
+    (operation.definition.raw["operationId"], parameter.name)
+    for operation in (result.ok() for result in schema.get_all_operations())
+    if operation.path.startswith("/__admin")
+    for parameter in operation.query
+    if parameter.definition.get("schema", {}).get("type") in ("integer", "boolean")
+    or parameter.name in ("since", "until")
+}
+BROKEN: set[tuple[str, str]] = set()
 
 
 @pytest.fixture
@@ -97,6 +110,27 @@ def _aim(case: Any, ids: dict[str, str]) -> None:
             params[name] = ids[name]
 
 
+def _note_broken_numbers(case: Any) -> None:
+    """Remember which numeric query parameters got a value their schema does not allow."""
+    operation = case.operation.definition.raw.get("operationId")
+    for name, value in (case.query or {}).items():
+        if (operation, name) in NUMERIC and not _conforms(value):
+            BROKEN.add((operation, name))
+
+
+def _conforms(value: Any) -> bool:
+    """True for a boolean, an entry id (an integer from 0) or an ISO 8601 time."""
+    if isinstance(value, bool) or value in ("true", "false"):
+        return True
+    if isinstance(value, int):
+        return value >= 0
+    try:
+        datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value).isascii() and str(value).isdigit()
+    return True
+
+
 def _not_implemented(case: Any) -> bool:
     """/Me and /Bulk answer 501 by design (RFC 7644 §3.7, §3.11; ServiceProviderConfig)."""
     return "Not implemented" in (case.operation.tags or [])
@@ -106,6 +140,7 @@ def _not_implemented(case: Any) -> bool:
 def test_fuzzed_requests_get_no_5xx_and_match_the_document(case, target, figures: Counter):
     url, ids = target
     _aim(case, ids)
+    _note_broken_numbers(case)
     response = case.call(base_url=url, auth=(USER, TOKEN), timeout=10)
     figures["schemathesis requests sent"] += 1
     figures["schemathesis 5xx seen"] += response.status_code >= 500 and not _not_implemented(case)
@@ -114,3 +149,10 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_document(case, target, figures
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
     )
     case.validate_response(response, checks=CHECKS)
+
+
+def test_schemathesis_sent_every_numeric_admin_parameter_a_broken_value(figures: Counter):
+    # Runs after the fuzzed requests above (same module): every integer or boolean query
+    # parameter of the admin API and the dashboard got a value its schema forbids.
+    figures["schemathesis: numeric admin parameters given broken values"] = len(BROKEN)
+    assert NUMERIC and BROKEN == NUMERIC, sorted(NUMERIC - BROKEN)

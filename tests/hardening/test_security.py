@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hardening.routes import concrete
 
 from mockscim.commands.serve import serve
 from mockscim.config import AuthConfig
@@ -30,20 +31,6 @@ PUBLIC = {
     "dashboard.login": "the login itself: it checks the token it is given",
     "_index": "'/' points browsers at the dashboard, which needs credentials",
 }
-_PLACEHOLDER = re.compile(r"<(?:(?P<converter>[a-z]+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
-
-
-def concrete(rule: str) -> str:
-    """A URL for a URL-map rule: every ``<converter:name>`` replaced by a value it accepts."""
-
-    def value(match: re.Match[str]) -> str:
-        if match["converter"] == "int":
-            return "1"
-        if match["converter"] == "any":
-            return match["args"].split(",")[0].strip()
-        return "x"
-
-    return _PLACEHOLDER.sub(value, rule)
 
 
 def _routes() -> list[tuple[str, str, str]]:
@@ -262,8 +249,8 @@ def test_anonymous_requests_create_no_tenants(launch, connect):
     server = launch(max_tenants=3)
     anonymous = connect(auth=None)
     for i in range(10):
-        for path in (SCIM + "/Users", "/__admin/health", "/__admin/requests", "/"):
-            assert anonymous.get(f"{server.url}/t/anon{i}{path}").status_code == 401
+        for path, status in ((SCIM + "/Users", 401), ("/__admin/health", 200), ("/__admin/requests", 401)):
+            assert anonymous.get(f"{server.url}/t/anon{i}{path}").status_code == status
     tenants = connect().get(server.url + "/__admin/tenants").json()["tenants"]
     assert [t["name"] for t in tenants] == ["default"]
     assert connect().get(server.url + "/t/real" + SCIM + "/Users").status_code == 200  # slots are free

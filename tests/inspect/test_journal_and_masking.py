@@ -138,11 +138,13 @@ def test_mask_body(body, masked):
 
 
 def test_mask_text_for_bodies_that_are_not_json():
+    # Text that mentions a password keeps its keys but no values (a conservative pattern).
     assert (
         mask_text('{"userName": "a", "password" : "hunter\\"2", oops')
-        == '{"userName": "a", "password" : "***", oops'
+        == '{"userName": "***", "password" : "***", oops'
     )
     assert "hunter" not in json.dumps(mask_text('{"PASSWORD":"hunter2"'))
+    assert mask_text('{"userName": "a", oops') == '{"userName": "a", oops'  # no password: kept
 
 
 def _completer(log: list[int]):

@@ -274,7 +274,7 @@ def test_cli_verify_usage_errors(args, message):
 def test_admin_verify_endpoint(scim, server):
     create(scim)
     admin = server.url + "/__admin/verify"
-    flow = str(DATA / "deactivate-oin.yaml")
+    flow = "deactivate-oin.yaml"  # under --flows-dir (conftest.py): the admin API opens no other path
     report = scim.session.post(admin, json={"flows": [flow]}, timeout=5).json()
     assert report["passed"] is False
     assert [s["matched"] is not None for s in report["flows"][0]["steps"]] == [True, False]
@@ -319,7 +319,7 @@ def test_admin_verify_takes_the_journal_window(scim, server):
     user = create(scim)
     scim.put(f"/Users/{user['id']}", scim.get(f"/Users/{user['id']}").json())
     admin = server.url + "/__admin/verify"
-    flow = str(DATA / "assign-and-update.yaml")
+    flow = "assign-and-update.yaml"  # under --flows-dir (conftest.py)
     whole = scim.session.post(admin, json={"flows": [flow]}, timeout=10).json()
     assert whole["passed"] is True and whole["entries"] == 4
     late = scim.session.post(admin, json={"flows": [flow], "since": 2}, timeout=10).json()

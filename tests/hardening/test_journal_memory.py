@@ -1,0 +1,224 @@
+"""The journal's memory is bounded in bytes, whatever the requests: each entry's size is estimated
+from above when it is recorded, the oldest entries go past ``--journal-max-bytes``, anonymous
+requests keep only a summary, and the journal file is compacted past its own bound. The live
+test measures what the server really holds (``tracemalloc``) after thousands of worst-case
+requests and compares it with the bound."""
+
+from __future__ import annotations
+
+import gc
+import json
+import sys
+import tracemalloc
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import HealthCheck
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from mockscim.journal import Journal
+from mockscim.journal import estimated_size
+from mockscim.journal import read_journal_file
+
+SCIM = "/scim/v2"
+MiB = 1024 * 1024
+BOUND = 2 * MiB
+FILE_BOUND = 2 * MiB
+SLACK = 2 * MiB  # what else a running server allocates meanwhile (threads, caches, buffers)
+
+
+def measured(value: Any) -> int:
+    """What a value really holds: ``sys.getsizeof`` of every object reached, shared ones once."""
+    seen: set[int] = set()
+    total, stack = 0, [value]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        total += sys.getsizeof(node)
+        if isinstance(node, dict):
+            stack += [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            stack += node
+    return total
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**200), max_value=10**200)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=12) | st.dictionaries(st.text(max_size=12), children, max_size=12)
+    ),
+    max_leaves=120,
+)
+
+
+@settings(
+    max_examples=300, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck)
+)
+@given(JSON_VALUES)
+def test_the_size_estimate_is_an_upper_bound_for_any_json_value(value):
+    parsed = json.loads(json.dumps(value))  # the objects the server holds are parsed ones
+    assert estimated_size(parsed) >= measured(parsed)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" + ",".join(["[]"] * 20_000) + "]",
+        "[" + ",".join(["{}"] * 20_000) + "]",
+        "[" + ",".join(["1"] * 30_000) + "]",
+        "[" + ",".join(["1.5"] * 20_000) + "]",
+        "{" + ",".join(f'"k{i}":null' for i in range(6_000)) + "}",
+        json.dumps(["\U0001f600" * 1000] * 50),
+        json.dumps([{"value": "x" * 36, "display": "y"} for _ in range(2000)]),
+    ],
+    ids=["lists", "objects", "ints", "floats", "keys", "astral", "members"],
+)
+def test_the_size_estimate_holds_for_pathological_shapes(text):
+    parsed = json.loads(text)
+    assert estimated_size(parsed) >= measured(parsed)
+
+
+def _entry(size: int) -> dict[str, Any]:
+    """A journal entry whose body holds ``size`` small lists."""
+    return {"request": {"method": "POST", "path": "/Users", "body": [[] for _ in range(size)]}}
+
+
+def test_the_journal_drops_the_oldest_entries_past_its_byte_bound():
+    journal = Journal(1000, max_bytes=1_000_000)  # each entry is estimated at about 217 kB
+    for _ in range(50):
+        journal.append(_entry(1000))
+    assert journal.bytes <= 1_000_000 and journal.count() == 4
+    assert journal.dropped == 50 - journal.count()
+    assert [e["id"] for e in journal.entries()][-1] == 50  # the newest stay
+    journal.append(_entry(100_000))  # one entry over the whole bound is kept alone
+    assert journal.count() == 1
+
+
+def test_a_pending_completion_is_counted_until_it_runs():
+    journal = Journal(1000, max_bytes=1_000_000)
+
+    def complete(entry: dict[str, Any]) -> None:
+        entry["response"] = {"body": [[] for _ in range(1000)]}
+
+    for _ in range(3):
+        journal.append({"request": {}}, complete, pending_bytes=400_000)
+    assert journal.count() == 2  # three times 400 kB pending does not fit in 1 MB
+    journal.entries()  # completes them: each is now about 217 kB
+    assert journal.bytes <= 1_000_000 and journal.count() == 2
+
+
+def test_the_journal_file_is_compacted_past_its_bound_and_still_resumes(tmp_path):
+    path = tmp_path / "journal.jsonl"
+    journal = Journal(1000, file=path, file_max_bytes=100_000)
+    for _ in range(200):
+        journal.append(_entry(300))
+    assert path.stat().st_size <= 100_000 and journal.compactions > 0
+    kept = read_journal_file(path)
+    assert kept and kept[-1]["id"] == 200 and [e["id"] for e in kept] == sorted(e["id"] for e in kept)
+    resumed = Journal(1000, file=path, file_max_bytes=100_000)
+    assert resumed.append(_entry(1))["id"] == 201
+
+
+# -- the live server -------------------------------------------------------------------------------
+
+WORST_BODIES = {
+    "lists": "[" + ",".join(["[]"] * 20_000) + "]",
+    "objects": '{"schemas": [], "x": [' + ",".join(["{}"] * 19_000) + "]}",
+    "ints": '{"filter": [' + ",".join(["1"] * 29_000) + "]}",
+    "broken": '{"userName": "' + "x" * 60_000,
+}
+HEADERS = {f"X-Pad-{i}": "v" * 200 for i in range(60)}
+
+
+def _send(session: requests.Session, url: str, count: int, *, light: bool = False) -> int:
+    """Send ``count`` requests cycling through the worst bodies (a short one when ``light``: an
+    anonymous body is only counted, so its content does not matter); return how many got a 5xx."""
+    errors = 0
+    bodies = ["{}"] if light else list(WORST_BODIES.values())
+    paths = ("/Users", "/Users/.search", "/Groups", "/Users/.search")
+    for index in range(count):
+        body = bodies[index % len(bodies)]
+        path = paths[index % len(paths)] + "?filter=" + "y" * 2000
+        answer = session.post(url + SCIM + path, data=body, headers={**HEADERS, **JSON_TYPE}, timeout=30)
+        errors += answer.status_code >= 500
+    return errors
+
+
+JSON_TYPE = {"Content-Type": "application/scim+json"}
+
+
+def _held(journal: Journal) -> int:
+    """What the journal really holds: its entries and pending completions, every object once."""
+    with journal._lock:  # a test may look inside: the size of what is referenced is the point
+        parts = [list(journal._entries), dict(journal._sizes), dict(journal._pending)]
+    return measured(parts[:2]) + sum(len(raw) for raw in _pending_bytes(parts[2]))
+
+
+def _pending_bytes(pending: dict[int, Any]) -> list[bytes]:
+    """The response bytes each pending completion keeps (the journal counts them until it runs)."""
+    found = []
+    for _, complete in pending.values():
+        for cell in complete.__closure__ or ():
+            if isinstance(cell.cell_contents, bytes):
+                found.append(cell.cell_contents)
+    return found
+
+
+def test_resident_journal_memory_stays_under_the_bound_after_thousands_of_worst_case_requests(
+    launch, connect, tmp_path, figures
+):
+    journal_file = tmp_path / "journal.jsonl"
+    server = launch(journal_max_bytes=BOUND, journal_file=journal_file, journal_file_max_bytes=FILE_BOUND)
+    journal = server.server.app.extensions["mockscim"].journal
+    anonymous, client = connect(auth=None), connect()
+    _send(client, server.url, 8)  # warm caches (schemas, templates) before measuring
+    journal.entries()
+    gc.collect()
+    # Everything the server allocates and keeps, over a measured stretch (tracemalloc is slow:
+    # a few hundred requests)...
+    tracemalloc.start()
+    try:
+        errors = _send(anonymous, server.url, 300, light=True) + _send(client, server.url, 16)
+        journal.entries()  # every completion has run
+        gc.collect()
+        allocated = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert allocated <= BOUND + SLACK, f"{allocated} bytes still allocated, bound {BOUND}"
+    # ...then thousands more, and what the journal holds, object by object.
+    errors += _send(anonymous, server.url, 2000, light=True) + _send(client, server.url, 60)
+    held = _held(journal)
+    figures["journal: worst-case requests sent (2,300 anonymous, 84 authenticated)"] += 2384
+    figures[f"journal: bytes allocated and kept over 316 requests (bound {BOUND})"] = allocated
+    figures[f"journal: bytes the journal holds after 2,384 requests (bound {BOUND})"] = held
+    assert errors == 0
+    assert journal.bytes <= BOUND and held <= BOUND and journal.dropped > 0
+    assert journal_file.stat().st_size <= FILE_BOUND and journal.compactions > 0
+    figures[f"journal: file bytes after them (bound {FILE_BOUND})"] = journal_file.stat().st_size
+    resumed = read_journal_file(journal_file)
+    assert resumed and resumed[-1]["id"] == journal.entries()[-1]["id"]
+
+
+def test_an_anonymous_request_is_kept_as_a_bounded_summary(launch, connect):
+    server = launch()
+    anonymous = connect(auth=None)
+    body = '{"userName": "a", "password": "never-kept-9f8e"' + ", " * 20_000 + "}"
+    path = SCIM + "/Users?filter=" + "z" * 5000 + "&startIndex=1"
+    anonymous.post(server.url + path, data=body, headers={**HEADERS, **JSON_TYPE})
+    entry = connect().get(server.url + "/__admin/requests").json()["requests"][0]
+    request = entry["request"]
+    assert entry["response"]["status"] == 401 and entry["findings"] == []
+    assert request["authenticated"] is False and request["body"] is None
+    assert request["body_size"] == len(body.encode())
+    assert len(request["headers"]) <= 17 and all(len(v) <= 300 for v in request["headers"].values())
+    assert len(request["query"]["filter"]) <= 300 and request["query"]["startIndex"] == "1"
+    assert len(json.dumps(entry)) < 12_000
