@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from hardening.routes import concrete
+from requests.structures import CaseInsensitiveDict
 
 from mockscim import jsontext
 from mockscim.config import AuthConfig
@@ -45,7 +46,8 @@ def raw_request(
             connection.putheader(name, value)
         connection.endheaders(body)
         answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
+        # Header names are case-insensitive (waitress writes Www-Authenticate): compare them so.
+        return answer.status, CaseInsensitiveDict(answer.getheaders()), answer.read()
     finally:
         connection.close()
 
