@@ -23,6 +23,7 @@ LAYER_0 = (
     "credentials",
     "profiles",
     "journal",
+    "journal_packing",
     "jsontext",
     "faults",
 )

@@ -54,6 +54,10 @@ class Inspection:
     unknown_members: list[Finding] = field(default_factory=list)  # looked up before the view
     _findings: list[Finding] | None = field(default=None, repr=False)
 
+    def computed_findings(self) -> list[Finding] | None:
+        """The findings if they were computed already (strict mode), else None."""
+        return self._findings
+
     def findings(self) -> list[Finding]:
         """JSON Schema findings plus path warnings (computed once; off the request path unless
         strict mode needs them before the view). A body of more than MAX_VALIDATED values is

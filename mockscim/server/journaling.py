@@ -33,6 +33,7 @@ from mockscim.config import Settings
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.envelope import first_values
+from mockscim.inspect.findings import Finding
 from mockscim.inspect.envelope import parse_body
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
@@ -52,6 +53,10 @@ READS = ("GET", "HEAD")  # a POST /.search reads too, but is rare: it keeps the 
 AUTHENTICATED = "mockscim_authenticated"  # set in g by auth once the credentials were checked
 MAX_FINDINGS = 50  # a body of 20,000 wrong elements would otherwise carry 20,000 findings
 MAX_MESSAGE = 500  # a finding's message quotes the value it judges; a whole body is not kept
+# What a pending completer holds beyond the response's bytes: its closure, the classification,
+# the secrets and the few findings looked up before the view (a strict-mode request's findings
+# are capped when recorded). Counted until the completer runs.
+PENDING_OVERHEAD = 2048
 
 
 @dataclass(frozen=True)
@@ -86,13 +91,16 @@ def init_app(app: Flask, settings: Settings) -> None:
         if state is not None and not state.stand_in and "mockscim_started" in g and is_scim(settings):
             turn = g.pop("mockscim_turn", None)
             try:
-                if turn is not None:
-                    state.order.wait(turn)
+                # Build and pack the entry first: only the append itself waits for its turn, so
+                # the workers do not queue behind each other's JSON and compression.
                 if g.get(AUTHENTICATED):
                     entry, complete, held = _entry(response, inspection(), g.mockscim_started)
-                    state.journal.append(entry, complete, pending_bytes=held)
+                    prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
-                    state.journal.append(_summary(response, g.mockscim_started, settings))
+                    prepared = state.journal.prepare(_summary(response, g.mockscim_started, settings))
+                if turn is not None:
+                    state.order.wait(turn)
+                state.journal.add(prepared)
             finally:
                 if turn is not None:
                     state.order.done(turn)
@@ -214,18 +222,27 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "fault": faulting.fault_mark(),
     }
 
+    found = info.computed_findings()  # strict mode validated before the view
+    problem, raw_path, base, unknown = info.body_problem, info.raw_path, info.base_path, info.unknown_members
+
     def complete(entry: dict[str, Any]) -> None:
         body = {"_truncated": True, "size": size} if size > limit else parse_body(raw, limit)[0]
         entry["response"]["body"] = redact(mask_body(body), secrets)
-        entry["findings"] = redact(_findings(info), secrets)
+        # Validate the request as the entry keeps it: the completer holds no copy of it.
+        replayed = Inspection(_replayed(entry["request"]), classification, problem, raw_path, base, unknown)
+        entry["findings"] = redact(_capped(found if found is not None else replayed.findings()), secrets)
         entry["resource"] = _resource(classification, body, is_post)
 
-    return entry, complete, len(raw)
+    return entry, complete, len(raw) + PENDING_OVERHEAD
 
 
-def _findings(info: Inspection) -> list[dict[str, str]]:
+def _replayed(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The request's envelope again, from the entry's request part (the envelope plus two paths)."""
+    return {**{k: recorded[k] for k in ("method", "query", "headers", "body")}, "path": recorded["scim_path"]}
+
+
+def _capped(found: list[Finding]) -> list[dict[str, str]]:
     """The request's findings, at most MAX_FINDINGS, each message cut to MAX_MESSAGE characters."""
-    found = info.findings()
     kept = [{**f.to_dict(), "message": _cut(f.message, MAX_MESSAGE)} for f in found[:MAX_FINDINGS]]
     if len(found) > MAX_FINDINGS:
         more = len(found) - MAX_FINDINGS
