@@ -33,12 +33,14 @@ from mockscim.config import Settings
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.envelope import first_values
-from mockscim.inspect.findings import Finding
 from mockscim.inspect.envelope import parse_body
+from mockscim.inspect.findings import Finding
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
 from mockscim.inspect.masking import mask_query
 from mockscim.inspect.masking import redact
+from mockscim.journal_packing import expand
+from mockscim.journal_packing import shrink
 from mockscim.server import faulting
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
@@ -201,14 +203,12 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
     The cheap parts are filled in now. The findings (JSON Schema validation) and the masked
     response body are filled in by the completer, which the journal runs while the server is
     idle or when the entry is read (mockscim/journal.py): validation never slows the request.
-    The completer keeps the response's bytes (at most ``--journal-body-limit``), not the dict
-    the view rendered, so what it holds is counted exactly.
+    The completer keeps the response's bytes (at most ``--journal-body-limit``) compressed, not
+    the dict the view rendered, so what it holds is small and counted exactly.
     """
     envelope, classification = info.envelope, info.classification
     sent = b"" if response.is_streamed else response.get_data()
     limit = get_state().settings.journal_body_limit
-    size, raw = len(sent), sent if len(sent) <= limit else b""  # above the limit only the size is kept
-    is_post = request.method == "POST"
     secrets = request_secrets()
     request_part = {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]}
     request_part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
@@ -221,19 +221,53 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),
     }
+    completion = _Completion(info, sent, limit, secrets)
+    return entry, completion, len(completion.held) + PENDING_OVERHEAD
 
-    found = info.computed_findings()  # strict mode validated before the view
-    problem, raw_path, base, unknown = info.body_problem, info.raw_path, info.base_path, info.unknown_members
 
-    def complete(entry: dict[str, Any]) -> None:
-        body = {"_truncated": True, "size": size} if size > limit else parse_body(raw, limit)[0]
+class _Completion:
+    """Completes one entry: what it keeps until then, in slots (a closure's cells cost about 500
+    bytes more per entry, and under sustained load every entry waits for its completion).
+
+    It keeps the response's bytes compressed (none above ``--journal-body-limit``, only their
+    size) and not the request: the findings are validated on the request as the entry keeps it.
+    """
+
+    __slots__ = (
+        "base",
+        "classification",
+        "found",
+        "held",
+        "is_post",
+        "limit",
+        "problem",
+        "raw_path",
+        "secrets",
+        "size",
+        "unknown",
+    )
+
+    def __init__(self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str]) -> None:
+        self.size, self.limit, self.secrets = len(sent), limit, secrets
+        self.held = shrink(sent) if len(sent) <= limit else b""
+        self.is_post = request.method == "POST"
+        self.classification, self.found = info.classification, info.computed_findings()  # strict mode's
+        self.problem, self.raw_path, self.base = info.body_problem, info.raw_path, info.base_path
+        self.unknown = info.unknown_members
+
+    def __call__(self, entry: dict[str, Any]) -> None:
+        """Fill in the entry's response body, findings and resource."""
+        size, limit, secrets = self.size, self.limit, self.secrets
+        body = {"_truncated": True, "size": size} if size > limit else parse_body(expand(self.held), limit)[0]
         entry["response"]["body"] = redact(mask_body(body), secrets)
-        # Validate the request as the entry keeps it: the completer holds no copy of it.
-        replayed = Inspection(_replayed(entry["request"]), classification, problem, raw_path, base, unknown)
-        entry["findings"] = redact(_capped(found if found is not None else replayed.findings()), secrets)
-        entry["resource"] = _resource(classification, body, is_post)
-
-    return entry, complete, len(raw) + PENDING_OVERHEAD
+        found = self.found
+        if found is None:
+            again = _replayed(entry["request"])
+            found = Inspection(
+                again, self.classification, self.problem, self.raw_path, self.base, self.unknown
+            ).findings()
+        entry["findings"] = redact(_capped(found), secrets)
+        entry["resource"] = _resource(self.classification, body, self.is_post)
 
 
 def _replayed(recorded: dict[str, Any]) -> dict[str, Any]:
