@@ -8,12 +8,12 @@ from typing import Any
 
 from benchmarks import dataset
 from benchmarks.hotpaths import CEILING
-from benchmarks.hotpaths import SMALL
-from benchmarks.hotpaths import SMALL_OFF
+from benchmarks.hotpaths import CEILING_WERKZEUG
+from benchmarks.hotpaths import MAIN
+from benchmarks.hotpaths import MAIN_OFF
 from benchmarks.paths import HOT_PATHS
 
 Runs = list[dict[str, Any]]
-FLAT_PATHS = ("lookup", "get_user", "import_page")
 
 
 def geomean(values: list[float]) -> float:
@@ -51,18 +51,20 @@ def ratio(
 
 def hot_path_rows(runs: Runs, scales: tuple[str, ...]) -> dict[str, dict[str, Any]]:
     """Per hot path: its cells per target and the within-round ratios."""
-    largest = scales[-1]
+    smallest, largest = scales[0], scales[-1]
     rows = {}
     for path in [p for p in HOT_PATHS if any(r["path"] == p for r in runs)]:
+        targets = (CEILING, CEILING_WERKZEUG, MAIN, MAIN_OFF, *scales)
         rows[path] = {
-            "cells": {
-                t: cell(runs, path, t) for t in (CEILING, SMALL, SMALL_OFF, *scales) if cell(runs, path, t)
-            },
-            "x_ceiling": ratio(runs, path, SMALL, CEILING, "rps"),
-            "journal_cost": _cost(ratio(runs, path, SMALL, SMALL_OFF, "rps")),
-            "scale_p50_ratio": ratio(runs, path, largest, SMALL, "p50_ms"),
-            "scale_p99_ratio": ratio(runs, path, largest, SMALL, "p99_ms"),
-            "scale_rps_ratio": ratio(runs, path, largest, SMALL, "rps"),
+            "cells": {t: c for t in targets if (c := cell(runs, path, t))},
+            "x_ceiling": ratio(runs, path, MAIN, CEILING, "rps"),
+            "x_werkzeug": ratio(runs, path, MAIN, CEILING_WERKZEUG, "rps"),
+            "werkzeug_x_ceiling": ratio(runs, path, CEILING_WERKZEUG, CEILING, "rps"),
+            "journal_cost": _cost(ratio(runs, path, MAIN, MAIN_OFF, "rps")),
+            "largest_x_ceiling": ratio(runs, path, largest, CEILING, "rps"),
+            # How much slower the largest store serves it than the smallest (throughput).
+            "scale_slowdown": ratio(runs, path, smallest, largest, "rps"),
+            "smallest": smallest,
             "largest": largest,
         }
     return rows

@@ -1,8 +1,13 @@
-"""The load matrix: every hot path against the ceiling, the journal-off twin and every store size.
+"""The load matrix: every hot path against both ceilings, the journal-off twin and the store sizes.
 
 All servers run at once (idle ones cost nothing), and each path's runs are back to back, so a figure
-and the figure it is divided by are measured seconds apart. Round 2 runs the targets in reverse
-order (ABBA), so drift on a noisy machine cancels out of the ratios.
+and the figure it is divided by are measured seconds apart. Every other round runs the targets in
+reverse order, so drift on a noisy machine cancels out of the ratios.
+
+The ceilings are a Flask hello app on mockscim's own server (``CEILING``: the limit every goal is
+stated against) and on werkzeug's threaded development server (``CEILING_WERKZEUG``, what mockscim
+ran on before). mockscim itself runs with 5,000 users (``MAIN``), journal on and off; the import
+page also runs at 100 and 100,000 users.
 """
 
 from __future__ import annotations
@@ -18,7 +23,9 @@ from benchmarks import paths
 from benchmarks import servers
 from benchmarks.servers import Server
 
-CEILING, SMALL, SMALL_OFF = "ceiling", "100", "100-off"
+CEILING, CEILING_WERKZEUG = "ceiling", "ceiling-werkzeug"
+MAIN, MAIN_OFF = "5k", "5k-off"
+SCALE_PATHS = ("import_page",)  # also run at every store size of the plan
 
 
 @dataclass(frozen=True)
@@ -31,57 +38,68 @@ class Plan:
     connections: int
     paths: tuple[str, ...] = tuple(paths.HOT_PATHS)
 
-    @property
-    def targets(self) -> list[str]:
-        """Run order within a round: ceiling, journal on/off twins, then the larger stores."""
-        return [CEILING, SMALL, SMALL_OFF, *(s for s in self.scales if s != SMALL)]
+    def targets(self, path: str) -> list[str]:
+        """Run order within a round: the ceilings, the 5,000-user twins, other sizes for the page."""
+        extra = [s for s in self.scales if s != MAIN] if path in SCALE_PATHS else []
+        return [CEILING, CEILING_WERKZEUG, MAIN, MAIN_OFF, *extra]
 
 
 def start_all(plan: Plan) -> dict[str, Server]:
-    """Start the ceiling app and a mockscim server per target, in parallel."""
-    specs = {CEILING: ("ceiling", None, True), SMALL_OFF: ("mockscim", SMALL, False)}
-    specs.update({s: ("mockscim", s, True) for s in plan.scales})
-    launched = {name: servers.launch(app, scale, journal) for name, (app, scale, journal) in specs.items()}
+    """Start both ceilings and a mockscim server per target, in parallel."""
+    specs = {
+        CEILING: ("ceiling", None, True, "mockscim"),
+        CEILING_WERKZEUG: ("ceiling", None, True, "werkzeug"),
+        MAIN_OFF: ("mockscim", MAIN, False, "mockscim"),
+    }
+    specs.update({s: ("mockscim", s, True, "mockscim") for s in {MAIN, *plan.scales}})
+    launched = {name: servers.launch(*spec) for name, spec in specs.items()}
     return {name: servers.wait_ready(process) for name, process in launched.items()}
+
+
+def _scale_of(target: str) -> dataset.Scale:
+    """The store size a mockscim target serves."""
+    return dataset.SCALES[target.removesuffix("-off")]
 
 
 def request_file(name: str, target: str, folder: Path) -> tuple[Path, list[paths.Request]]:
     """Write (once) and return the request file for a path on a target."""
-    requests = (
-        paths.ceiling_requests(name)
-        if target == CEILING
-        else paths.requests_for(name, dataset.SCALES[target.removesuffix("-off")])
-    )
+    ceiling = target.startswith(CEILING)
+    requests = paths.ceiling_requests(name) if ceiling else paths.requests_for(name, _scale_of(target))
     file = folder / f"{name}-{target}.req"
     if not file.exists():
         paths.write_file(requests, file)
     return file, requests
 
 
-def one_run(server: Server, name: str, target: str, folder: Path, plan: Plan, rnd: int) -> dict[str, Any]:
-    """Warm up (first round only) and load one path on one target."""
+def one_run(
+    server: Server, name: str, target: str, folder: Path, plan: Plan, rnd: int, quiet: list[Server]
+) -> dict[str, Any]:
+    """Warm up (first round only), wait until every server is idle, and load one path on one target."""
     file, requests = request_file(name, target, folder)
     if rnd == 0:
         load.warm_up(server.url, requests, f"{target}-{name}")
+    servers.wait_all_idle(quiet)
     result = load.run_load(server.url, file, plan.seconds, plan.connections, f"{target}-r{rnd}")
     return {"path": name, "target": target, "round": rnd, **result.to_dict()}
 
 
 def path_runs(name: str, running: dict[str, Server], plan: Plan, folder: Path) -> list[dict[str, Any]]:
-    """All rounds of one hot path: ABBA over the targets, with the GET ceiling as the baseline."""
+    """All rounds of one hot path, alternating the order of the targets, with the GET ceilings."""
     runs = []
     for rnd in range(plan.rounds):
-        order = plan.targets if rnd % 2 == 0 else plan.targets[::-1]
+        order = plan.targets(name) if rnd % 2 == 0 else plan.targets(name)[::-1]
         for target in order:
-            path = "ceiling" if target == CEILING else name
-            runs.append({**one_run(running[target], path, target, folder, plan, rnd), "path": name})
+            path = "ceiling" if target.startswith(CEILING) else name
+            quiet = list(running.values())
+            runs.append({**one_run(running[target], path, target, folder, plan, rnd, quiet), "path": name})
     return runs
 
 
 def ceiling_post(running: dict[str, Server], plan: Plan, folder: Path) -> list[dict[str, Any]]:
     """The POST variant of the ceiling (reads an Okta-sized body), for context."""
     server = running[CEILING]
-    return [one_run(server, "ceiling_post", CEILING, folder, plan, rnd) for rnd in range(plan.rounds)]
+    quiet = list(running.values())
+    return [one_run(server, "ceiling_post", CEILING, folder, plan, rnd, quiet) for rnd in range(plan.rounds)]
 
 
 def run_matrix(plan: Plan, progress: Any = print) -> dict[str, Any]:

@@ -87,8 +87,9 @@ def wrk_result(output: str) -> LoadResult:
 
 
 def run_wrk(url: str, file: Path, seconds: int, connections: int, tag: str) -> LoadResult:
-    """One closed-loop wrk run (one wrk thread, ``connections`` connections)."""
-    command = [wrk_path() or "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    """One closed-loop wrk run (two wrk threads, ``connections`` keep-alive connections)."""
+    threads = min(2, connections)
+    command = [wrk_path() or "wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
     command += ["-s", str(LUA), url, "--", str(file), authorization(), tag]
     return wrk_result(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
 

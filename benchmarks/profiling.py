@@ -23,6 +23,7 @@ from benchmarks import paths
 from benchmarks import servers
 
 OUT = Path(__file__).with_name("results") / "profiles"
+CONNECTIONS = 16  # as make bench loads
 FRAME = re.compile(r"^(?P<func>.+) \((?P<file>[^:()]+)(?::\d+)?\)$")
 # (label, frame key substring): a sample belongs to the first rule that matches any of its frames.
 STAGES = [
@@ -34,6 +35,7 @@ STAGES = [
     ("view (store, render, JSON)", "benchmarks/launcher.py:ceiling_app"),
     ("werkzeug WSGI server", "werkzeug/serving.py:WSGIRequestHandler.run_wsgi"),
     ("http.server: read and parse the request", "http/server.py:BaseHTTPRequestHandler.handle_one_request"),
+    ("waitress: read, parse, queue, write", "waitress/"),
 ]
 # Inclusive shares worth knowing for every path (frame key substrings).
 MARKERS = {
@@ -75,7 +77,7 @@ def stage_of(frames: list[str]) -> str:
     for label, key in STAGES:
         if any(key in frame for frame in frames):
             return label
-    return "other (accept, a thread per connection, GC)"
+    return "other (thread switches, accept, GC)"
 
 
 def summarize(stacks: list[tuple[list[str], int]], top: int = 12) -> dict[str, Any]:
@@ -125,7 +127,7 @@ def record(name: str, scale: str, seconds: int, journal: bool) -> dict[str, Any]
         file = paths.write_file(requests, OUT / f"{name}.req")
         load.warm_up(server.url, requests, "profile-warm")
         spying = spy_on(server.pid, seconds, raw)
-        result = load.run_load(server.url, file, seconds + 1, 4, f"profile-{name}")
+        result = load.run_load(server.url, file, seconds + 1, CONNECTIONS, f"profile-{name}")
         if spying.wait() != 0:
             raise RuntimeError(f"py-spy failed: {spying.stderr.read() if spying.stderr else ''}")
     finally:
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("paths", nargs="*", default=list(paths.HOT_PATHS), help="hot paths, or ceiling")
-    parser.add_argument("--scale", default="100", choices=sorted(dataset.SCALES))
+    parser.add_argument("--scale", default="5k", choices=sorted(dataset.SCALES))
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--journal", choices=("on", "off"), default="on")
     args = parser.parse_args(argv)

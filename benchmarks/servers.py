@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
@@ -37,6 +38,16 @@ class Server:
         with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
             return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
 
+    def cpu_ticks(self) -> int:
+        """User plus system CPU ticks the process has used."""
+        with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+
+    def wait_idle(self, quiet_s: float = 0.5, limit_s: float = 30.0) -> None:
+        """Wait until the server has used no CPU for ``quiet_s`` (see ``wait_all_idle``)."""
+        wait_all_idle([self], quiet_s, limit_s)
+
     def stop(self) -> None:
         """Terminate the process and wait for it."""
         self.process.terminate()
@@ -47,6 +58,19 @@ class Server:
             self.process.wait()
 
 
+def wait_all_idle(running: list[Server], quiet_s: float = 0.5, limit_s: float = 30.0) -> None:
+    """Wait until none of the servers has used CPU for ``quiet_s``: the journal's idle worker has
+    then completed the entries of the last run (their findings), so that deferred work does not
+    land in the next run, on whichever server it measures."""
+    deadline = time.monotonic() + limit_s
+    last, still = [s.cpu_ticks() for s in running], 0.0
+    while still < quiet_s and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = [s.cpu_ticks() for s in running]
+        still = still + 0.1 if now == last else 0.0
+        last = now
+
+
 def environment() -> dict[str, str]:
     """The child environment: the repository on sys.path, no bytecode writes, quiet Python."""
     env = dict(os.environ)
@@ -54,9 +78,16 @@ def environment() -> dict[str, str]:
     return env
 
 
-def launch(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> subprocess.Popen[str]:
-    """Start a launcher process; ``wait_ready`` reads its announcement."""
-    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app]
+def launch(
+    app: str = "mockscim",
+    scale: str | None = None,
+    journal: bool = True,
+    server: str = "mockscim",
+    extra: tuple[str, ...] = (),
+) -> subprocess.Popen[str]:
+    """Start a launcher process (``server``: the WSGI server; ``extra``: more launcher options);
+    ``wait_ready`` reads its announcement."""
+    command = [sys.executable, "-m", "benchmarks.launcher", "--app", app, "--server", server, *extra]
     command += ["--journal", "on" if journal else "off"] + (["--scale", scale] if scale else [])
     return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT, env=environment())
 
@@ -73,6 +104,12 @@ def wait_ready(process: subprocess.Popen[str]) -> Server:
     return Server(process, facts.pop("port"), facts)
 
 
-def start(app: str = "mockscim", scale: str | None = None, journal: bool = True) -> Server:
+def start(
+    app: str = "mockscim",
+    scale: str | None = None,
+    journal: bool = True,
+    server: str = "mockscim",
+    extra: tuple[str, ...] = (),
+) -> Server:
     """Start a launcher and wait until it serves."""
-    return wait_ready(launch(app, scale, journal))
+    return wait_ready(launch(app, scale, journal, server, extra))

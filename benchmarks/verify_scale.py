@@ -39,10 +39,13 @@ def _serve() -> Any:
     from mockscim.config import AuthConfig
     from mockscim.config import Settings
     from mockscim.ids import IdGenerator
+    from mockscim.schema_extensions import example_path
     from mockscim.server import create_app
     from mockscim.server.serving import start_background
 
-    settings = Settings(port=0, auth=AuthConfig.parse(f"basic:{AUTH[0]}:{AUTH[1]}"), journal_size=50_000)
+    # The library's custom-attribute flows need the example extension, as `mockscim run` loads it.
+    auth = AuthConfig.parse(f"basic:{AUTH[0]}:{AUTH[1]}")
+    settings = Settings(port=0, auth=auth, journal_size=50_000, schema_extensions=(example_path(),))
     app = create_app(settings, ids=IdGenerator(seed=99))
     return app, start_background(app)
 

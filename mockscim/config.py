@@ -299,6 +299,39 @@ class Settings:
         show_default=True,
         help="request: written before each successful write is answered; batch: at most once a second.",
     )
+    # Connections (mockscim/server/serving.py; measured in docs/performance.md and docs/hardening.md).
+    threads: int = setting(
+        8,
+        flag="--threads",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Worker threads: requests served at once (more wait their turn; each open dashboard holds one).",
+    )
+    max_connections: int = setting(
+        4000,
+        flag="--max-connections",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Open connections at most; further ones wait in the listen queue until one closes.",
+    )
+    request_timeout: int = setting(
+        30,
+        flag="--request-timeout",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Seconds a client has to send a whole request (headers and body) once it started: 408 after.",
+    )
+    idle_timeout: int = setting(
+        60,
+        flag="--idle-timeout",
+        type=int,
+        minimum=1,
+        show_default=True,
+        help="Seconds a keep-alive connection may stay silent between requests before it is closed.",
+    )
     # Custom extension schema files: create_app reads them once (mockscim.schema_extensions), as
     # the User resource type must know its extensions before the first request.
     schema_extensions: tuple[Path, ...] = setting(

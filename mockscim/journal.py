@@ -5,15 +5,14 @@ written as JSON Lines and exported as scenarios without conversion. Secrets are 
 the caller before an entry arrives here (``mockscim.inspect.masking``).
 
 Two bounds hold whatever the requests: at most ``max_entries`` entries, and at most
-``max_bytes`` bytes of memory, each entry's size estimated (``estimated_size``) when it is appended
-and again when it is completed; the oldest entries go first. The journal file is bounded too:
+``max_bytes`` bytes of memory, each entry counted as its packed length (``journal_packing``) when
+it is appended and again when it is completed; the oldest entries go first. The journal file is bounded too:
 past ``file_max_bytes`` it is rewritten (atomically) with the newest entries that fit in half
 of it, so it stays a faithful copy of what the journal holds.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -26,6 +25,9 @@ from typing import Any
 
 from mockscim import jsontext
 from mockscim.errors import ScimError
+from mockscim.journal_packing import Slot
+from mockscim.journal_packing import pack
+from mockscim.journal_packing import slot_size
 
 Entry = dict[str, Any]
 DEFAULT_MAX_ENTRIES = 10_000
@@ -60,35 +62,31 @@ class EntryFilter:
 
 
 Completer = Callable[[Entry], None]
-_ID_BYTES = 100  # the "id" key and its integer, added to the measured entry
 _LINE_DEPTH = jsontext.MAX_DEPTH + 8  # an entry wraps bodies (capped at the edge) in a few levels
 # A deferred completion waits until no request has arrived for this long, so validation never
 # competes with requests in flight (see ``Journal.append``).
 IDLE_SECONDS = 0.05
 
 
-def estimated_size(value: Any) -> int:
-    """An upper bound of the bytes of memory a JSON value holds, from its JSON text.
+@dataclass(frozen=True)
+class Prepared:
+    """An entry packed for ``Journal.add``, before it has an id (``Journal.prepare``)."""
 
-    Counting objects one by one (``sys.getsizeof`` over a walk) costs about 2 microseconds each,
-    8 ms for an import page; this costs a C-speed ``json.dumps`` and four counts. Every value in
-    JSON text follows one of ``, : [ {`` (or is the whole text), and no Python object for one
-    value costs more than 100 bytes beyond 4 bytes per character of its text (a dict's slot
-    and key, a list's pointer, a str's header, an int's digits), so the bound holds for any
-    shape, 20,000 empty lists included (tests/hardening/test_journal_memory.py checks it).
-    """
-    text = json.dumps(value, ensure_ascii=False, check_circular=False)
-    values = text.count(",") + text.count(":") + text.count("[") + text.count("{") + 1
-    return 4 * len(text) + 100 * values
+    entry: Entry
+    packed: bytes
+    complete: Completer | None
+    pending_bytes: int
 
 
 class Journal:
     """Keeps the newest entries within ``max_entries`` and ``max_bytes``; counts the ones it dropped.
 
-    An entry may arrive with a *completer*: the expensive part (findings, the parsed response
-    body) is filled in later, off the request path, by a worker that runs while the server is
-    idle, or at once when somebody reads the entry. Readers always get complete entries. Until
-    then the entry counts its own size plus ``pending_bytes`` (what the completer holds).
+    Every entry is kept packed (``mockscim.journal_packing``) from the moment it arrives, and its
+    packed length is its size. An entry may arrive with a *completer*: the expensive part
+    (findings, the parsed response body) is filled in later, off the request path, by a worker
+    that runs while the server is idle, or at once when somebody reads the entry. Readers always
+    get complete entries, each a fresh copy. Until then the entry also counts ``pending_bytes``
+    (what the completer holds).
     """
 
     def __init__(
@@ -101,10 +99,9 @@ class Journal:
     ):
         if max_entries < 1 or max_bytes < 1 or file_max_bytes < 1:
             raise ValueError("the journal needs room for at least one entry")
-        self._entries: deque[Entry] = deque()
+        self._entries: deque[Slot] = deque()
         self._max_entries = max_entries
         self.max_bytes = max_bytes
-        self._sizes: dict[int, int] = {}  # entry id -> bytes accounted for it
         self.bytes = 0
         self._lock = threading.Lock()
         self._next_id = 1
@@ -114,7 +111,7 @@ class Journal:
         self._file_bytes = 0
         self.compactions = 0
         self._listeners: list[Callable[[Entry], None]] = []
-        self._pending: dict[int, tuple[Entry, Completer]] = {}  # in id order (insertion order)
+        self._pending: dict[int, Completer] = {}  # in id order (insertion order)
         self._completing = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._last_append = 0.0
@@ -130,8 +127,9 @@ class Journal:
     def _load(self, file: Path) -> None:
         """Resume from a JSON Lines file written by an earlier run (last entries win)."""
         for entry in _read_lines(file):
-            self._push(entry, estimated_size(entry))
-            self._next_id = max(self._next_id, int(entry["id"]) + 1)
+            entry_id = int(entry.pop("id"))
+            self._push(Slot(entry_id, pack(entry)))
+            self._next_id = max(self._next_id, entry_id + 1)
         with file.open("rb+") as handle:
             self._file_bytes = handle.seek(0, 2)
             if self._file_bytes == 0:
@@ -141,11 +139,10 @@ class Journal:
                 handle.write(b"\n")  # End a torn last line so the next entry starts cleanly.
                 self._file_bytes += 1
 
-    def _push(self, entry: Entry, size: int) -> None:
+    def _push(self, slot: Slot) -> None:
         """Append to the ring buffer (lock held), then drop the oldest entries past the bounds."""
-        self._entries.append(entry)
-        self._sizes[entry["id"]] = size
-        self.bytes += size
+        self._entries.append(slot)
+        self.bytes += slot.size
         self._trim()
 
     def _trim(self) -> None:
@@ -155,41 +152,49 @@ class Journal:
         ):
             oldest = self._entries.popleft()
             self.dropped += 1
-            self._pending.pop(oldest["id"], None)
-            self.bytes -= self._sizes.pop(oldest["id"], 0)
+            self._pending.pop(oldest.id, None)
+            self.bytes -= oldest.size
 
-    def _resize(self, entry: Entry, size: int) -> None:
-        """Account an entry's size again (after its completion), if it is still held."""
-        with self._lock:
-            if entry["id"] in self._sizes:
-                self.bytes += size - self._sizes[entry["id"]]
-                self._sizes[entry["id"]] = size
-                self._trim()
+    def _slot(self, entry_id: int) -> Slot | None:
+        """The buffered slot with this id (lock held): ids are consecutive, so usually O(1)."""
+        if not self._entries:
+            return None
+        index = entry_id - self._entries[0].id
+        if 0 <= index < len(self._entries) and self._entries[index].id == entry_id:
+            return self._entries[index]
+        return next((s for s in self._entries if s.id == entry_id), None)
+
+    @staticmethod
+    def prepare(entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Prepared:
+        """Pack ``entry`` for ``add``: the costly part of appending, which needs no lock or turn."""
+        return Prepared(entry, pack(entry), complete, pending_bytes if complete is not None else 0)
 
     def append(self, entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Entry:
-        """Assign the next id and store the entry; ``complete`` fills in the rest later.
+        """Assign the next id and store the entry; ``complete`` fills in the rest later."""
+        return self.add(self.prepare(entry, complete, pending_bytes=pending_bytes))
+
+    def add(self, prepared: Prepared) -> Entry:
+        """Store a prepared entry under the next id; return it as stored so far, with its id.
 
         With a journal file the entry is completed at once, so the file is written in order.
         """
-        size = estimated_size(entry) + pending_bytes + _ID_BYTES
+        complete = prepared.complete
         with self._lock:
-            entry = {"id": self._next_id, **entry}
+            slot = Slot(self._next_id, prepared.packed, prepared.pending_bytes)
             self._next_id += 1
-            self._push(entry, size)
-            if complete is not None and self.file is None:
-                self._pending[entry["id"]] = (entry, complete)
+            self._push(slot)
+            if complete is not None:
+                self._pending[slot.id] = complete
                 self._last_append = time.monotonic()
-                if self._worker is None or len(self._pending) == 1:
+                if self.file is None and (self._worker is None or len(self._pending) == 1):
                     self._start_worker()
             listeners = list(self._listeners)
-        if complete is not None and self.file is not None:
-            complete(entry)
-            self._resize(entry, estimated_size(entry))
+        shown = {"id": slot.id, **prepared.entry}
         if self.file is not None:
-            self._write(entry)
+            self._write(self._complete(slot) or shown)
         for listener in listeners:
-            listener(entry)
-        return entry
+            listener(shown)
+        return shown
 
     def _write(self, entry: Entry) -> None:
         """Append the entry's line to the journal file; compact the file once it passes its bound."""
@@ -210,8 +215,8 @@ class Journal:
         """
         lines: list[bytes] = []
         room = self.file_max_bytes // 2
-        for entry in reversed(self._entries):
-            line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+        for slot in reversed(self._entries):
+            line = (jsontext.dumps(slot.read()) + "\n").encode("utf-8")
             if len(line) > room:
                 break
             lines.append(line)
@@ -225,17 +230,41 @@ class Journal:
         self._file_bytes = sum(map(len, lines))
         self.compactions += 1
 
-    def ready(self, entry: Entry) -> Entry:
-        """Complete ``entry`` now if its completion is still pending; return it."""
+    def _complete(self, slot: Slot) -> Entry | None:
+        """Run the slot's completer if it is still pending; return the entry it completed."""
         with self._completing:
             with self._lock:
-                waiting = self._pending.get(entry["id"])
-            if waiting is not None:
-                waiting[1](entry)
-                with self._lock:
-                    self._pending.pop(entry["id"], None)
-                self._resize(entry, estimated_size(entry))
-        return entry
+                complete = self._pending.get(slot.id)
+            if complete is None:
+                return None
+            entry = slot.read()
+            complete(entry)
+            packed = pack({k: v for k, v in entry.items() if k != "id"})
+            with self._lock:
+                self._pending.pop(slot.id, None)
+                if self._slot(slot.id) is slot:  # still held: account its new size
+                    self.bytes -= slot.size
+                    slot.data, slot.size = packed, slot_size(packed)
+                    self.bytes += slot.size
+                    self._trim()
+                else:
+                    slot.data = packed
+            return entry
+
+    def _read(self, slot: Slot) -> Entry:
+        """A fresh copy of the complete entry held by ``slot`` (completing it first if needed)."""
+        if slot.id in self._pending:
+            done = self._complete(slot)
+            if done is not None:
+                return done
+        return slot.read()
+
+    def ready(self, entry: Entry) -> Entry:
+        """The complete form of ``entry`` (completed now if needed): a fresh copy while the entry
+        is still buffered, else ``entry`` itself."""
+        with self._lock:
+            slot = self._slot(entry["id"])
+        return self._read(slot) if slot is not None else entry
 
     def _start_worker(self) -> None:
         """Start the idle-time completion worker if it is not running (lock held)."""
@@ -260,8 +289,12 @@ class Journal:
                 if quiet < IDLE_SECONDS:
                     self._wake.wait(timeout=IDLE_SECONDS - quiet)
                     continue
-                entry, _ = next(iter(self._pending.values()))  # the oldest
-            self.ready(entry)
+                oldest = next(iter(self._pending))
+                slot = self._slot(oldest)
+                if slot is None:
+                    self._pending.pop(oldest, None)
+            if slot is not None:
+                self._complete(slot)
 
     def pending(self) -> int:
         """How many entries still wait for their completion."""
@@ -272,14 +305,17 @@ class Journal:
         """Complete entries matching ``where``, oldest first unless asked otherwise."""
         with self._lock:
             stored = list(self._entries)
-        selected = [e for e in map(self.ready, stored) if where is None or where.matches(e)]
+        since = where.since_id if where is not None else None
+        if since is not None:  # by id, before any entry is unpacked
+            stored = [slot for slot in stored if slot.id > since]
+        selected = [e for e in map(self._read, stored) if where is None or where.matches(e)]
         return selected[::-1] if newest_first else selected
 
     def get(self, entry_id: int) -> Entry | None:
         """The complete entry with this id, if it is still in the buffer."""
         with self._lock:
-            entry = next((e for e in self._entries if e["id"] == entry_id), None)
-        return self.ready(entry) if entry is not None else None
+            slot = self._slot(entry_id)
+        return self._read(slot) if slot is not None else None
 
     def count(self, where: EntryFilter | None = None) -> int:
         """How many buffered entries match (counting them all completes nothing)."""
@@ -293,7 +329,6 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._pending.clear()
-            self._sizes.clear()
             self.bytes = 0
             self.dropped = 0
 

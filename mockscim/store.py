@@ -129,6 +129,11 @@ class InMemoryStore:
         with self._lock:
             return self._view(rtype, self._require(rtype, rid))
 
+    def peek(self, rtype: str, rid: str, names: tuple[str, ...]) -> dict[str, Any] | None:
+        """The named attributes of a stored resource, uncopied (read only), or None: no copy."""
+        record = self._state.records.get(rtype, {}).get(rid, {})  # replaced, never changed in place
+        return {name: record[name] for name in names if name in record} if record else None
+
     def exists(self, rtype: str, rid: str) -> bool:
         """Whether a resource with this id is stored (cheap: nothing is copied)."""
         with self._lock:

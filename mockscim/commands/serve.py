@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import MISSING
 from dataclasses import fields
@@ -60,7 +62,7 @@ def banner(settings: Settings, url: str) -> str:
     auth = settings.auth
     lines = [
         f"mockscim {__version__}: Okta-compatible SCIM 2.0 mock server",
-        f"Listening on {url} (threaded werkzeug); Ctrl+C stops it.",
+        f"Listening on {url} (waitress, {settings.threads} threads); Ctrl+C stops it.",
         "",
         "Okta admin > Applications > your app > Provisioning > Integration:",
         f"  SCIM connector base URL            {base}",
@@ -158,8 +160,11 @@ def serve(**values: Any) -> None:
     Every option can also be set in the environment as MOCKSCIM_<OPTION>, e.g.
     MOCKSCIM_AUTH=basic:okta:secret or MOCKSCIM_MAX_BODY=2097152; an option given on the
     command line wins.
+
+    Connections are kept alive; a request must arrive whole within --request-timeout, a silent
+    connection is closed after --idle-timeout, and Ctrl+C or SIGTERM gives requests in flight
+    5 seconds to finish (docs/hardening.md, "Connections").
     """
-    from mockscim.persistence import end_on_signals
     from mockscim.server.serving import build_server
 
     logging.basicConfig(
@@ -176,15 +181,34 @@ def serve(**values: Any) -> None:
         server = build_server(app, settings.host, settings.port)
     except (BadInput, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
-    host = settings.host if ":" not in settings.host else f"[{settings.host}]"
+    except OSError as exc:
+        click.echo(_bind_problem(exc, settings.host, settings.port), err=True)
+        sys.exit(1)
+    run_until_stopped(server, app, banner(settings, server.url))
+
+
+def _bind_problem(exc: OSError, host: str, port: int) -> str:
+    """What to do when the address cannot be bound."""
+    if exc.errno == errno.EADDRINUSE:
+        return f"Port {port} is in use by another program. Stop it or choose another port with --port (0 picks a free one)."
+    return f"Cannot listen on {host}:{port}: {exc.strerror}. Choose another --host or --port."
+
+
+def run_until_stopped(server: Any, app: Any, text: str) -> None:
+    """Print ``text``, serve until Ctrl+C (SIGINT) or SIGTERM, then the one shutdown path: stop the
+    server (requests in flight finish, up to 5 s), then write everything the state file has not
+    written yet. The signals are caught before the banner says the server is up."""
+    from mockscim.persistence import end_on_signals
+
     end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
     try:
-        click.echo(banner(settings, f"http://{host}:{server.server_port}"))
-        server.serve_forever()
+        click.echo(text)
+        threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True).start()
+        server.wait()
     except KeyboardInterrupt:
         click.echo("\nStopped.", err=True)
     finally:
-        server.server_close()
+        server.stop()
         state_file = app.extensions.get("mockscim.state_file")
         if state_file is not None:
             state_file.shutdown()  # write everything; the store stays locked until the process ends

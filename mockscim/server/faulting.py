@@ -23,6 +23,7 @@ from mockscim.faults import fault_tenant
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
 from mockscim.server.middleware import CLOSE_KEY
+from mockscim.server.middleware import GONE_KEY
 from mockscim.server.middleware import TRICKLE_KEY
 from mockscim.server.state import AppState
 from mockscim.server.state import get_state
@@ -68,9 +69,9 @@ def _perform(state: AppState, fault: Fault) -> Response | None:
     """Carry out the part of a fault that happens before the view runs."""
     action = fault.action
     if action.kind == "delay":
-        time.sleep(state.faults.delay_seconds(action))
+        _sleep(state.faults.delay_seconds(action))
     elif action.kind == "timeout":
-        time.sleep(
+        _sleep(
             action.timeout_s + 1
         )  # past the client's timeout (Okta's is 60 s, docs/okta-reference.md §2.5)
     elif action.kind == "status":
@@ -81,6 +82,17 @@ def _perform(state: AppState, fault: Fault) -> Response | None:
     else:
         g.mockscim_after = action
     return None
+
+
+def _sleep(seconds: float) -> None:
+    """Sleep, but stop when the client hangs up: a worker of the bounded pool (serving.py)
+    should not wait out a timeout nobody is waiting for any more."""
+    gone = request.environ.get(GONE_KEY)
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if gone is not None and gone():
+            return
+        time.sleep(min(left, 0.05))
 
 
 def _status_error(

@@ -15,8 +15,6 @@ from pathlib import PurePosixPath
 
 from mockscim.errors import InvalidValue
 from mockscim.library import library_root
-from mockscim.verify.flows import SUFFIX
-from mockscim.verify.flows import library_ids
 
 MAX_FLOW_BYTES = 256 * 1024  # the largest library flow is about 20 KiB
 MAX_FLOW_FILES = 200  # a folder expands to at most this many flows (the library has about 40)
@@ -35,6 +33,8 @@ def locate(name: str, flows_dir: Path | None) -> tuple[Path, list[Path]]:
 def _files(name: str, root: Path) -> list[Path]:
     """The flow files ``name`` names under ``root`` (a file, with or without its suffix, or a
     folder of them), or [] when it names nothing there that may be read."""
+    from mockscim.verify.flows import SUFFIX  # lazily: verify loads the runner and requests (7 MiB)
+
     if not _NAME.fullmatch(name) or ".." in PurePosixPath(name).parts or name.startswith("/"):
         return []
     base = root.resolve()
@@ -58,6 +58,8 @@ def _readable(path: Path, base: Path) -> bool:
 
 def _unknown(name: str, flows_dir: Path | None) -> str:
     """The one answer for every name that cannot be read, whether or not such a file exists."""
+    from mockscim.verify.flows import library_ids
+
     shown = name[:120]
     close = [i for i in library_ids() if shown.rsplit("/", 1)[-1] and shown.rsplit("/", 1)[-1] in i][:8]
     where = "a library id (GET /__admin/dashboard/api/library-flows lists them)"

@@ -18,7 +18,6 @@ from flask import request
 from mockscim.config import Settings
 from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import InvalidValue
-from mockscim.errors import NotFound
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.classify import route_of
@@ -54,6 +53,10 @@ class Inspection:
     base_path: str
     unknown_members: list[Finding] = field(default_factory=list)  # looked up before the view
     _findings: list[Finding] | None = field(default=None, repr=False)
+
+    def computed_findings(self) -> list[Finding] | None:
+        """The findings if they were computed already (strict mode), else None."""
+        return self._findings
 
     def findings(self) -> list[Finding]:
         """JSON Schema findings plus path warnings (computed once; off the request path unless
@@ -105,14 +108,16 @@ def recorded_body(limit: int) -> tuple[Any, str | None]:
     return mask_text(body.raw.decode("utf-8", errors="replace")), problem[:200]
 
 
+# What the operation table reads of the stored resource (inspect/predicates.py).
+PRIOR_ATTRIBUTES = ("active", "displayName")
+
+
 def _prior(rtype: str | None, rid: str | None) -> dict[str, Any] | None:
-    """The stored resource before a PUT/PATCH, so a flip of ``active`` can be recognised."""
+    """The stored resource's ``active`` and ``displayName`` before a PUT/PATCH, so a flip of
+    ``active`` or a rename can be recognised (read in place: a copy cost O(members) on groups)."""
     if rid is None or rtype is None or request.method not in ("PUT", "PATCH"):
         return None
-    try:
-        return get_state().store.get(rtype, rid)
-    except NotFound:
-        return None
+    return get_state().store.peek(rtype, rid, PRIOR_ATTRIBUTES)
 
 
 def inspection() -> Inspection:

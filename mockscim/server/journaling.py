@@ -3,9 +3,10 @@
 ``init_app`` registers three things, and nothing when ``--no-journal`` is given:
 
 - a first ``before_request`` hook that starts the clock (401s and faults are timed too);
-- a wrapper around each SCIM view that holds the tenant's store lock for the view only,
-  classifies the request under it (a PUT is compared with the resource as it was) and takes
-  a ticket, so entries are appended in the order the store served the requests;
+- a wrapper around each SCIM view that, for a write, holds the tenant's store lock for the view
+  only, classifies the request under it (a PUT is compared with the resource as it was) and
+  takes a ticket, so entries are appended in the order the store applied the writes (a read
+  takes its ticket after the view, unlocked);
 - an ``after_request`` hook that builds the entry when the ticket is called, and appends it.
 
 A request that did not authenticate is recorded as a bounded summary (method, cut path and
@@ -33,10 +34,13 @@ from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.envelope import first_values
 from mockscim.inspect.envelope import parse_body
+from mockscim.inspect.findings import Finding
 from mockscim.inspect.masking import mask_body
 from mockscim.inspect.masking import mask_headers
 from mockscim.inspect.masking import mask_query
 from mockscim.inspect.masking import redact
+from mockscim.journal_packing import expand
+from mockscim.journal_packing import shrink
 from mockscim.server import faulting
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
@@ -47,9 +51,14 @@ from mockscim.server.state import resolved_state
 from mockscim.server.state import tenants
 
 SCIM_BLUEPRINT = "scim"
+READS = ("GET", "HEAD")  # a POST /.search reads too, but is rare: it keeps the lock
 AUTHENTICATED = "mockscim_authenticated"  # set in g by auth once the credentials were checked
 MAX_FINDINGS = 50  # a body of 20,000 wrong elements would otherwise carry 20,000 findings
 MAX_MESSAGE = 500  # a finding's message quotes the value it judges; a whole body is not kept
+# What a pending completer holds beyond the response's bytes: its closure, the classification,
+# the secrets and the few findings looked up before the view (a strict-mode request's findings
+# are capped when recorded). Counted until the completer runs.
+PENDING_OVERHEAD = 2048
 
 
 @dataclass(frozen=True)
@@ -84,13 +93,16 @@ def init_app(app: Flask, settings: Settings) -> None:
         if state is not None and not state.stand_in and "mockscim_started" in g and is_scim(settings):
             turn = g.pop("mockscim_turn", None)
             try:
-                if turn is not None:
-                    state.order.wait(turn)
+                # Build and pack the entry first: only the append itself waits for its turn, so
+                # the workers do not queue behind each other's JSON and compression.
                 if g.get(AUTHENTICATED):
                     entry, complete, held = _entry(response, inspection(), g.mockscim_started)
-                    state.journal.append(entry, complete, pending_bytes=held)
+                    prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
-                    state.journal.append(_summary(response, g.mockscim_started, settings))
+                    prepared = state.journal.prepare(_summary(response, g.mockscim_started, settings))
+                if turn is not None:
+                    state.order.wait(turn)
+                state.journal.add(prepared)
             finally:
                 if turn is not None:
                     state.order.done(turn)
@@ -109,6 +121,15 @@ def _in_store_order(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def guarded(**kwargs: Any) -> Any:
         state = get_state()
+        if request.method in READS:
+            # A read changes nothing, so its place among the writes needs no lock: its ticket
+            # is taken after the store answered it. Holding the lock here made every worker wait
+            # for every other one (about half the throughput of lookups and gets at 8 threads).
+            try:
+                inspection()
+                return view(**kwargs)
+            finally:
+                g.mockscim_turn = state.order.take()
         with state.store.lock:
             try:
                 inspection()  # the resource as it was before this view changed it
@@ -182,14 +203,12 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
     The cheap parts are filled in now. The findings (JSON Schema validation) and the masked
     response body are filled in by the completer, which the journal runs while the server is
     idle or when the entry is read (mockscim/journal.py): validation never slows the request.
-    The completer keeps the response's bytes (at most ``--journal-body-limit``), not the dict
-    the view rendered, so what it holds is counted exactly.
+    The completer keeps the response's bytes (at most ``--journal-body-limit``) compressed, not
+    the dict the view rendered, so what it holds is small and counted exactly.
     """
     envelope, classification = info.envelope, info.classification
     sent = b"" if response.is_streamed else response.get_data()
     limit = get_state().settings.journal_body_limit
-    size, raw = len(sent), sent if len(sent) <= limit else b""  # above the limit only the size is kept
-    is_post = request.method == "POST"
     secrets = request_secrets()
     request_part = {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]}
     request_part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
@@ -202,19 +221,62 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),
     }
+    completion = _Completion(info, sent, limit, secrets)
+    return entry, completion, len(completion.held) + PENDING_OVERHEAD
 
-    def complete(entry: dict[str, Any]) -> None:
-        body = {"_truncated": True, "size": size} if size > limit else parse_body(raw, limit)[0]
+
+class _Completion:
+    """Completes one entry: what it keeps until then, in slots (a closure's cells cost about 500
+    bytes more per entry, and under sustained load every entry waits for its completion).
+
+    It keeps the response's bytes compressed (none above ``--journal-body-limit``, only their
+    size) and not the request: the findings are validated on the request as the entry keeps it.
+    """
+
+    __slots__ = (
+        "base",
+        "classification",
+        "found",
+        "held",
+        "is_post",
+        "limit",
+        "problem",
+        "raw_path",
+        "secrets",
+        "size",
+        "unknown",
+    )
+
+    def __init__(self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str]) -> None:
+        self.size, self.limit, self.secrets = len(sent), limit, secrets
+        self.held = shrink(sent) if len(sent) <= limit else b""
+        self.is_post = request.method == "POST"
+        self.classification, self.found = info.classification, info.computed_findings()  # strict mode's
+        self.problem, self.raw_path, self.base = info.body_problem, info.raw_path, info.base_path
+        self.unknown = info.unknown_members
+
+    def __call__(self, entry: dict[str, Any]) -> None:
+        """Fill in the entry's response body, findings and resource."""
+        size, limit, secrets = self.size, self.limit, self.secrets
+        body = {"_truncated": True, "size": size} if size > limit else parse_body(expand(self.held), limit)[0]
         entry["response"]["body"] = redact(mask_body(body), secrets)
-        entry["findings"] = redact(_findings(info), secrets)
-        entry["resource"] = _resource(classification, body, is_post)
+        found = self.found
+        if found is None:
+            again = _replayed(entry["request"])
+            found = Inspection(
+                again, self.classification, self.problem, self.raw_path, self.base, self.unknown
+            ).findings()
+        entry["findings"] = redact(_capped(found), secrets)
+        entry["resource"] = _resource(self.classification, body, self.is_post)
 
-    return entry, complete, len(raw)
+
+def _replayed(recorded: dict[str, Any]) -> dict[str, Any]:
+    """The request's envelope again, from the entry's request part (the envelope plus two paths)."""
+    return {**{k: recorded[k] for k in ("method", "query", "headers", "body")}, "path": recorded["scim_path"]}
 
 
-def _findings(info: Inspection) -> list[dict[str, str]]:
+def _capped(found: list[Finding]) -> list[dict[str, str]]:
     """The request's findings, at most MAX_FINDINGS, each message cut to MAX_MESSAGE characters."""
-    found = info.findings()
     kept = [{**f.to_dict(), "message": _cut(f.message, MAX_MESSAGE)} for f in found[:MAX_FINDINGS]]
     if len(found) > MAX_FINDINGS:
         more = len(found) - MAX_FINDINGS

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import socket
 import time
 from collections.abc import Callable
 from collections.abc import Iterable
@@ -55,13 +54,18 @@ class TenantDispatcher:
 
 
 CLOSE_KEY = "mockscim.close_connection"
+# Set by the server (``serving.py``): close this request's connection without answering, and
+# whether the client has hung up (so a fault's sleep can end when nobody waits for it).
+DROP_KEY = "mockscim.drop_connection"
+GONE_KEY = "mockscim.client_gone"
 
 
 class ConnectionCloser:
     """Close the client connection without any response when a fault asks for it.
 
-    Werkzeug's server exposes the socket as ``werkzeug.socket``; shutting it down makes the
-    server's write fail, which it treats as a dropped client (no traceback, no 500).
+    The server puts a callable under ``DROP_KEY`` that makes it send nothing for this request
+    and close the connection; under a server without it (Flask's test client) the placeholder
+    response is answered instead.
     """
 
     def __init__(self, app: Callable[..., Iterable[bytes]]):
@@ -70,15 +74,12 @@ class ConnectionCloser:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """Run the app; if it flagged the request, drop the connection instead of answering."""
         result = self.app(environ, start_response)
-        sock = environ.get("werkzeug.socket")
-        if not environ.get(CLOSE_KEY) or sock is None:
+        drop = environ.get(DROP_KEY)
+        if not environ.get(CLOSE_KEY) or drop is None:
             return result
         if hasattr(result, "close"):
             result.close()
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass  # the client may already be gone
+        drop()
         return []
 
 

@@ -32,10 +32,13 @@ from mockscim.server.bodies import request_body
 LOGGERS = ("mockscim", "mockscim.server", "mockscim.access", "werkzeug")
 
 
+NONE: frozenset[str] = frozenset()
+
+
 def request_secrets() -> frozenset[str]:
     """The passwords the current request carries (body and query), computed once per request."""
     if not has_request_context():
-        return frozenset()
+        return NONE
     if "mockscim_secrets" not in g:
         found: set[str] = set()
         # Only a body something parsed can have been quoted; an unread one (a 401) is not parsed here.
@@ -48,7 +51,7 @@ def request_secrets() -> frozenset[str]:
                 found.add(value)
             elif key.casefold() == "filter":
                 found |= filter_secrets(value)
-        g.mockscim_secrets = frozenset(found)
+        g.mockscim_secrets = frozenset(found) if found else NONE  # shared: most requests carry none
     return g.mockscim_secrets
 
 

@@ -1,76 +1,242 @@
-"""Serving a WSGI app with werkzeug's threaded server, in the foreground or a background thread."""
+"""Serving a WSGI app with waitress: keep-alive connections, a bounded worker pool, hard limits.
+
+Chosen by measurement (docs/performance.md, "Choice of WSGI server"): waitress reads requests in
+one event-loop thread and gives the workers only complete requests, so idle keep-alive
+connections and slow clients hold no worker; it keeps connections open (Okta does,
+docs/okta-reference.md §2.2) and has no dependencies. ``connections.py`` holds what mockscim
+changes in it (timeouts, SCIM error bodies, the ``close`` fault's drop, the access log).
+
+``build_server`` binds (port 0 picks a free port; ``port`` says which); ``serve_forever`` runs
+the event loop in the calling thread until ``stop`` (from any thread) or KeyboardInterrupt;
+``start_background`` does that in a daemon thread. ``stop`` stops accepting, lets requests in
+flight finish for up to ``grace`` seconds, then closes every connection and the workers.
+"""
 
 from __future__ import annotations
 
 import logging
+import resource
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
 
-access_log = logging.getLogger("mockscim.access")
-_CONTROL_CHARS = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
+from mockscim.server.connections import Server as _WaitressServer
 
-
-class QuietHandler(WSGIRequestHandler):
-    """Send werkzeug's per-request lines to the ``mockscim.access`` logger, not stderr."""
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        """One line per request: method, path, status."""
-        # ``path`` is unset when the request line was refused (414); escape control characters
-        # so a crafted path cannot forge log lines or terminal escapes.
-        path = vars(self).get("path")
-        line = f"{self.command} {path}" if path is not None else vars(self).get("requestline", "-")
-        access_log.info("%s %s", line.translate(_CONTROL_CHARS), code)
-
-    def version_string(self) -> str:
-        """The ``Server`` header: no library or Python versions (hardening issue)."""
-        return "mockscim"
-
-    def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002 - werkzeug's name
-        """Route werkzeug's other messages to our logger too."""
-        access_log.log(logging.ERROR if type == "error" else logging.INFO, message, *args)
+log = logging.getLogger("mockscim.server")
+LOOP_SECONDS = 1.0  # the event loop wakes at least this often (timeouts are checked then)
+STOP_GRACE_SECONDS = 5.0  # mockscim serve on SIGTERM/SIGINT: requests in flight may finish
+BACKGROUND_GRACE_SECONDS = 0.5  # tests and embedded mocks: stop quickly (an event stream never ends)
+_FD_MARGIN = 64  # descriptors kept for files, pipes and the state file
 
 
-def build_server(app: Any, host: str, port: int) -> BaseWSGIServer:
-    """A multi-threaded server bound to host:port (port 0 picks a free port)."""
-    return make_server(host, port, app, threaded=True, request_handler=QuietHandler)
+@dataclass(frozen=True)
+class Limits:
+    """The connection limits (``Settings`` declares them as serve options; these are its defaults)."""
+
+    threads: int = 8
+    max_connections: int = 4000
+    request_timeout: float = 30.0
+    idle_timeout: float = 60.0
+    max_body_bytes: int = 1024 * 1024
+
+    @classmethod
+    def of(cls, app: Any) -> Limits:
+        """The limits a mockscim app's settings ask for; the defaults for any other app."""
+        state = getattr(app, "extensions", {}).get("mockscim")
+        if state is None:
+            return cls()
+        settings = state.settings
+        return cls(
+            threads=settings.threads,
+            max_connections=settings.max_connections,
+            request_timeout=settings.request_timeout,
+            idle_timeout=settings.idle_timeout,
+            max_body_bytes=settings.max_body_bytes,
+        )
+
+
+def _adjustments(host: str, port: int, limits: Limits) -> Adjustments:
+    """waitress's settings for mockscim."""
+    return Adjustments(
+        host=host,
+        port=port,
+        ipv4=True,
+        ipv6=True,
+        threads=limits.threads,
+        connection_limit=_connection_limit(limits.max_connections),
+        channel_timeout=limits.idle_timeout,
+        cleanup_interval=1,  # check the timeouts every second
+        # The app answers 413 (journaled, SCIM) for bodies over --max-body; waitress stops
+        # buffering a little later (bodies over 512 KiB are buffered in a temporary file), so a
+        # huge body is refused before it is read whole.
+        max_request_body_size=max(2 * limits.max_body_bytes, limits.max_body_bytes + 1024 * 1024),
+        max_request_header_size=256 * 1024,
+        channel_request_lookahead=1,  # keep reading while a request runs: notice a client hang up
+        asyncore_use_poll=True,  # select() stops at 1,024 descriptors
+        asyncore_loop_timeout=LOOP_SECONDS,
+        ident="mockscim",  # the Server header: no library or version (hardening)
+        server_name=host,  # SERVER_NAME: URLs come from the bound address (responses.base_url)
+        clear_untrusted_proxy_headers=False,  # --trust-proxy decides, in the app (ProxyFix)
+        log_socket_errors=False,  # clients that reset connections are routine, not errors
+        expose_tracebacks=False,
+    )
+
+
+def _connection_limit(wanted: int) -> int:
+    """``wanted``, raising the soft descriptor limit for it if needed (else as many as fit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = wanted + _FD_MARGIN
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        target = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+        if soft < needed:
+            log.warning("only %d open files allowed: at most %d connections", soft, soft - _FD_MARGIN)
+            return max(1, soft - _FD_MARGIN)
+    return wanted
+
+
+class Server:
+    """A bound waitress server and its event loop."""
+
+    def __init__(self, app: Any, host: str, port: int, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+        self._map: dict[int, Any] = {}
+        self._waitress = _WaitressServer(app, map=self._map, adj=_adjustments(host, port, limits))
+        self._waitress.timeouts = (limits.request_timeout, limits.idle_timeout)
+        self._running = threading.Event()
+        self._finished = threading.Event()
+        self._stopping = threading.Lock()
+        self._stopped = False
+        # Queueing is what a bounded pool does; waitress would warn about it on every request.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+    @property
+    def host(self) -> str:
+        """The address actually bound."""
+        return str(self._waitress.effective_host)
+
+    @property
+    def port(self) -> int:
+        """The port actually bound."""
+        return int(self._waitress.effective_port)
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the server (IPv6 hosts in brackets)."""
+        host = self.host if ":" not in self.host else f"[{self.host}]"
+        return f"http://{host}:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Run the event loop in this thread until ``stop`` or KeyboardInterrupt."""
+        from waitress import wasyncore
+
+        self._running.set()
+        try:
+            while self._map:
+                wasyncore.loop(timeout=LOOP_SECONDS, map=self._map, use_poll=True, count=1)
+        finally:
+            self._finished.set()
+
+    def wait(self) -> None:
+        """Block until the event loop ends (KeyboardInterrupt and signals still reach this thread)."""
+        while not self._finished.wait(0.5):
+            pass
+
+    def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop accepting, let requests in flight finish (up to ``grace`` s), close everything."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
+        dispatcher = self._waitress.task_dispatcher
+        if self._running.is_set() and not self._finished.is_set():
+            self._in_loop(self._stop_accepting)
+            deadline = time.monotonic() + grace
+            while (dispatcher.queue or dispatcher.active_count) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            self._in_loop(self._close_all)
+            self._finished.wait(timeout=LOOP_SECONDS + 1)
+        else:
+            self._close_all()
+        # Workers still inside a request (an event stream waiting for its next entry) are daemon
+        # threads: their connection is closed, so their next write ends them.
+        dispatcher.shutdown(cancel_pending=True, timeout=0.2)
+
+    def _in_loop(self, thunk: Any) -> None:
+        """Run ``thunk`` in the event-loop thread (waitress's trigger wakes the loop)."""
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                thunk()
+            finally:
+                done.set()
+
+        self._waitress.trigger.pull_trigger(run)
+        done.wait(timeout=LOOP_SECONDS + 1)
+
+    def _stop_accepting(self) -> None:
+        """Close the listening socket (new connections are refused from now on)."""
+        self._waitress.accepting = False
+        self._waitress.del_channel()
+        self._waitress.socket.close()
+
+    def _close_all(self) -> None:
+        """Close every connection and the trigger; the event loop ends when nothing is left."""
+        for dispatcher in list(self._map.values()):
+            try:
+                if isinstance(dispatcher, HTTPChannel):
+                    dispatcher.handle_close()  # marks it disconnected, so workers stop writing
+                else:
+                    dispatcher.close()
+            except OSError:
+                pass
+        self._map.clear()
+
+
+def build_server(app: Any, host: str, port: int, limits: Limits | None = None) -> Server:
+    """A server bound to host:port (port 0 picks a free port), not yet serving."""
+    return Server(app, host, port, limits or Limits.of(app))
 
 
 @dataclass
 class BackgroundServer:
     """A server running in a daemon thread; ``url`` is its root, ``stop()`` shuts it down."""
 
-    server: BaseWSGIServer
+    server: Server
     thread: threading.Thread
 
     @property
     def port(self) -> int:
         """The port actually bound."""
-        return self.server.server_port
+        return self.server.port
 
     @property
     def url(self) -> str:
         """``http://host:port`` of the server."""
-        host = self.server.server_address[0]
-        return f"http://{host}:{self.port}"
+        return self.server.url
 
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        self.server.shutdown()
-        self.server.server_close()
+    def stop(self, grace: float = BACKGROUND_GRACE_SECONDS) -> None:
+        """Stop serving and close every socket (requests in flight get ``grace`` seconds)."""
+        self.server.stop(grace)
         self.thread.join(timeout=5)
 
 
-def start_background(app: Any, host: str = "127.0.0.1", port: int = 0) -> BackgroundServer:
+def start_background(
+    app: Any, host: str = "127.0.0.1", port: int = 0, limits: Limits | None = None
+) -> BackgroundServer:
     """Start ``app`` on a loopback port in a daemon thread and return a handle."""
-    server = build_server(app, host, port)
-    # A short poll interval makes stop() return quickly (the default waits up to 0.5 s).
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="mockscim-server", daemon=True
-    )
+    server = build_server(app, host, port, limits)
+    thread = threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True)
     thread.start()
+    server._running.wait(timeout=5)
     return BackgroundServer(server, thread)

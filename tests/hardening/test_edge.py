@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from hardening.routes import concrete
+from requests.structures import CaseInsensitiveDict
 
 from mockscim import jsontext
 from mockscim.config import AuthConfig
@@ -45,7 +46,8 @@ def raw_request(
             connection.putheader(name, value)
         connection.endheaders(body)
         answer = connection.getresponse()
-        return answer.status, dict(answer.getheaders()), answer.read()
+        # Header names are case-insensitive (waitress writes Www-Authenticate): compare them so.
+        return answer.status, CaseInsensitiveDict(answer.getheaders()), answer.read()
     finally:
         connection.close()
 
@@ -208,7 +210,7 @@ def test_every_output_survives_text_json_cannot_carry(launch, connect, tmp_path)
     "header",
     [
         b"Basic \xe9",
-        b"Basic \xff\xfe\x00",
+        b"Basic \xff\xfe",
         b"Basic " + base64.b64encode(b"okta:\xff\xfe"),  # decodes, but not as UTF-8
         b"Bearer \xe9\xe9",
         b"\xe9",
@@ -224,6 +226,16 @@ def test_any_authorization_header_is_a_401_never_a_500(launch, header, path):
     status, headers, body = raw_request(server.port, "GET", path, {"Authorization": header})
     assert status == 401, body[:300]
     assert "WWW-Authenticate" in headers or path == "/__admin/"
+
+
+@pytest.mark.parametrize("path", [SCIM + "/Users", "/__admin/requests"])
+def test_a_control_character_in_a_header_is_a_scim_400_before_authentication(launch, path):
+    # RFC 9110 §5.5: a field value holds no NUL or other control character; the server refuses
+    # the request as HTTP, before any credential is read.
+    server = launch()
+    status, _, body = raw_request(server.port, "GET", path, {"Authorization": b"Basic \xff\xfe\x00"})
+    error = json.loads(body)
+    assert status == 400 and error["scimType"] == "invalidSyntax" and "HTTP/1.1" in error["detail"]
 
 
 @pytest.mark.parametrize(
