@@ -175,7 +175,7 @@ def _write_reports(
 ) -> dict | None:
     """Write --junit-xml, --json and --html-report files; return the Okta readiness verdict."""
     if junit:
-        junit.write_bytes(junit_xml(results, duration_ms))
+        junit.write_bytes(junit_xml(results, duration_ms, credentials=target.credentials))
     document = json_report(results, target, duration_ms)
     verdict = readiness.judge(document["scenarios"]) if readiness else None
     if report:

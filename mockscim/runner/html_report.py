@@ -150,17 +150,6 @@ def response_view(step: StepResult, redactor: Redactor) -> dict[str, Any] | None
     }
 
 
-def _learn(result: ScenarioResult, redactor: Redactor) -> None:
-    """Learn every password the scenario sent or received before rendering any of its text."""
-    for step in result.steps:
-        if step.exchange is not None:
-            body = step.exchange.request.body
-            redactor.learn_body(None if body is None else body.decode("utf-8", errors="replace"))
-            redactor.learn_body(step.exchange.text)
-        if step.expect is not None and step.expect.json is not MISSING:
-            redactor.learn_body(json.dumps(step.expect.json, default=str))
-
-
 def step_view(step: StepResult, redactor: Redactor) -> dict[str, Any]:
     """One step for the page and the verdict (the keys of a JSON-report step, plus the exchange)."""
     expect = step.expect
@@ -185,7 +174,7 @@ def step_view(step: StepResult, redactor: Redactor) -> dict[str, Any]:
 
 def scenario_view(result: ScenarioResult, redactor: Redactor) -> dict[str, Any]:
     """One scenario as JSON-ready data: the JSON report's keys, its group, description and step views."""
-    _learn(result, redactor)
+    redactor.learn_result(result)
     scenario = result.scenario
     return {
         "name": redactor.text(scenario.name),

@@ -13,10 +13,15 @@ import base64
 import binascii
 import json
 import re
+from typing import TYPE_CHECKING
 from typing import Any
 
 from mockscim.runner.client import REDACTED
 from mockscim.runner.client import Credentials
+from mockscim.runner.pointer import MISSING
+
+if TYPE_CHECKING:
+    from mockscim.runner.execute import ScenarioResult
 
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key"}
@@ -82,6 +87,24 @@ class Redactor:
         elif isinstance(value, list):
             for item in value:
                 self._learn_data(item)
+
+    def learn_result(self, result: ScenarioResult) -> None:
+        """Learn every password a scenario sent, received or expected, before any of it is shown."""
+        for step in result.steps:
+            if step.exchange is not None:
+                body = step.exchange.request.body
+                self.learn_body(None if body is None else body.decode("utf-8", errors="replace"))
+                self.learn_body(step.exchange.text)
+            if step.expect is not None and step.expect.json is not MISSING:
+                self.learn_body(json.dumps(step.expect.json, default=str))
+
+    def body(self, text: str) -> str:
+        """A body for a text report: JSON with password-like values replaced, else ``raw``."""
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return self.raw(text)
+        return json.dumps(self.data(data), ensure_ascii=False)
 
     def text(self, value: str) -> str:
         """``value`` with every known secret replaced, longest first (a token inside its header value)."""

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from report.conftest import run_cli
 
 from mockscim.library import library_root
 
@@ -206,3 +207,20 @@ def test_the_templates_ship_in_the_package(tmp_path, parse_html):
     assert "Okta tests the connector configuration" in page.text()
     assert str(library_root()) not in out.read_text(encoding="utf-8")  # the built copy's scenario ran
     assert page.find("tr", data_capability="test-connector").attrs["data-status"] == "ready"
+
+
+@pytest.mark.parametrize("report", ["json", "junit", "html"])
+def test_no_password_of_a_failing_step_reaches_any_report(defect_server, tmp_path, report):
+    # The OIN password push is a path-less PATCH; this server answers it 500, so the failing
+    # step's request (with the new password) is what every report shows.
+    args = defect_server("500-on-pathless-patch")
+    junit = tmp_path / "junit.xml"
+    scenario = str(library_root() / "okta" / "oin" / "password-sync.scenario.yaml")
+    result = run_cli(tmp_path, scenario, *args, "--junit-xml", str(junit))
+    assert result.exit_code == 1
+    written = {"json": result.json_path, "junit": junit, "html": result.html_path}[report].read_text("utf-8")
+    sent = [s for s in result.report["scenarios"][0]["steps"] if s["request"] and s["request"]["body"]]
+    assert sent  # the failing step's request body is reported (masked where the report shows it)
+    assert report == "junit" or re.search(r"(<|&lt;)redacted(>|&gt;)", written)
+    assert re.findall(r"Xk7![\w-]+", written) == []  # the new password's prefix, then its unique tail
+    assert "library-test-token" not in written
