@@ -181,8 +181,15 @@ class Server:
             finally:
                 done.set()
 
-        self._waitress.trigger.pull_trigger(run)
-        done.wait(timeout=LOOP_SECONDS + 1)
+        if not self._finished.is_set():
+            try:
+                self._waitress.trigger.pull_trigger(run)
+            except OSError:  # the loop ended and closed its trigger meanwhile: nothing runs there now
+                pass
+            else:
+                done.wait(timeout=LOOP_SECONDS + 1)
+                return
+        run()
 
     def _stop_accepting(self) -> None:
         """Close the listening socket (new connections are refused from now on)."""

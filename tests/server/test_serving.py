@@ -426,3 +426,11 @@ def test_limits_come_from_the_settings(settings):
         idle_timeout=9,
         max_body_bytes=settings.max_body_bytes,
     )
+
+
+def test_stop_survives_a_loop_whose_trigger_is_already_closed(app):
+    # Seen once in CI: the loop had closed its trigger before stop() pulled it (EBADF at teardown).
+    running = start_background(app)
+    running.server._waitress.trigger.close()  # as _close_all does when the loop ends
+    running.stop()
+    assert not running.thread.is_alive()
