@@ -9,6 +9,7 @@ It also imports mockscim straight from the wheel (``zipimport``), where nothing 
 from __future__ import annotations
 
 import configparser
+import contextlib
 import os
 import re
 import shutil
@@ -141,17 +142,18 @@ def test_verify_list_shows_every_library_flow(installed: Installed):
     assert result.stdout.split() == library_ids()
 
 
-@pytest.fixture(scope="module")
-def served(installed: Installed) -> Iterator[tuple[str, Path]]:
-    """``mockscim serve`` from the venv with a journal file: (server URL, journal path)."""
-    journal = installed.elsewhere / "journal.jsonl"
+@contextlib.contextmanager
+def serving(
+    installed: Installed, command: list[str], *options: str, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Run ``COMMAND serve OPTIONS`` from the other directory; yield its URL from the banner."""
     proc = subprocess.Popen(
-        [installed.bin("mockscim"), "serve", "--port", "0", "--auth", "basic:" + ":".join(AUTH)]
-        + ["--journal-file", str(journal)],
+        [*command, "serve", "--port", "0", "--auth", "basic:" + ":".join(AUTH), *options],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
         cwd=installed.elsewhere,
+        env=env,
     )
     banner = ""
     deadline = time.monotonic() + 30
@@ -161,10 +163,20 @@ def served(installed: Installed) -> Iterator[tuple[str, Path]]:
             break
         banner += line
     match = re.search(r"Listening on (\S+)", banner)
-    assert match, banner
-    yield match.group(1), journal
-    proc.terminate()
-    proc.communicate(timeout=15)
+    try:
+        assert match, banner
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def served(installed: Installed) -> Iterator[tuple[str, Path]]:
+    """``mockscim serve`` from the venv with a journal file: (server URL, journal path)."""
+    journal = installed.elsewhere / "journal.jsonl"
+    with serving(installed, [installed.bin("mockscim")], "--journal-file", str(journal)) as url:
+        yield url, journal
 
 
 def test_verify_a_flow_played_against_the_installed_server(installed: Installed, served):
@@ -237,3 +249,28 @@ def test_library_root_finds_the_scenarios():
     from mockscim.library import library_root
 
     assert (library_root() / "README.md").is_file()
+
+
+@pytest.mark.parametrize("imported", ["installed", "zip"])
+def test_the_dashboard_and_its_static_files_are_served(installed: Installed, imported):
+    # From the wheel itself (zipimport) templates and static files are not files on disk.
+    if imported == "zip":
+        command, env = (
+            [installed.bin("python"), "-m", "mockscim"],
+            {**os.environ, "PYTHONPATH": str(installed.wheel)},
+        )
+    else:
+        command, env = [installed.bin("mockscim")], None
+    with serving(installed, command, env=env) as url:
+        page = requests.get(url + "/__admin/", auth=AUTH, timeout=30)
+        assert page.status_code == 200 and "dashboard.css" in page.text, page.text[:300]
+        css = requests.get(url + "/__admin/dashboard/static/dashboard.css", timeout=30)
+        assert css.status_code == 200 and css.headers["Content-Type"].startswith("text/css")
+        assert (
+            requests.get(
+                url + "/__admin/dashboard/static/../templates/dashboard.html", timeout=30
+            ).status_code
+            == 404
+        )
+        again = requests.get(css.url, headers={"If-None-Match": css.headers["ETag"]}, timeout=30)
+        assert again.status_code == 304

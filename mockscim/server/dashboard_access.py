@@ -17,7 +17,6 @@ import hmac
 import secrets
 from typing import Any
 
-from flask import Blueprint
 from flask import Response
 from flask import current_app
 from flask import jsonify
@@ -31,18 +30,13 @@ from mockscim.errors import Unauthorized
 from mockscim.server.auth import refuse_cross_site
 from mockscim.server.auth import require_admin
 from mockscim.server.auth import same
+from mockscim.server.packaged import PackagedBlueprint
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import AppState
 from mockscim.server.state import get_state
 from mockscim.server.state import tenants
 
-bp = Blueprint(
-    "dashboard",
-    __name__,
-    template_folder="templates",
-    static_folder="static",
-    static_url_path="/dashboard/static",
-)
+bp = PackagedBlueprint("dashboard", __name__, package="mockscim.server", static_url_path="/dashboard/static")
 
 COOKIE = "mockscim_dashboard"
 ACTION_HEADER = "X-Mockscim-Dashboard"  # state-changing calls need it: forms cannot send it (CSRF)
