@@ -25,7 +25,9 @@ from typing import Any
 
 from mockscim import jsontext
 from mockscim.errors import ScimError
+from mockscim.journal_packing import Packer
 from mockscim.journal_packing import Slot
+from mockscim.journal_packing import encode
 from mockscim.journal_packing import pack
 from mockscim.journal_packing import slot_size
 
@@ -70,10 +72,10 @@ IDLE_SECONDS = 0.05
 
 @dataclass(frozen=True)
 class Prepared:
-    """An entry packed for ``Journal.add``, before it has an id (``Journal.prepare``)."""
+    """An entry encoded for ``Journal.add``, before it has an id (``Journal.prepare``)."""
 
     entry: Entry
-    packed: bytes
+    text: bytes
     complete: Completer | None
     pending_bytes: int
 
@@ -81,8 +83,8 @@ class Prepared:
 class Journal:
     """Keeps the newest entries within ``max_entries`` and ``max_bytes``; counts the ones it dropped.
 
-    Every entry is kept packed (``mockscim.journal_packing``) from the moment it arrives, and its
-    packed length is its size. An entry may arrive with a *completer*: the expensive part
+    Every entry is kept as its JSON text from the moment it arrives, and packed (compressed,
+    ``mockscim.journal_packing``) by a thread of its own soon after; its length is its size. An entry may arrive with a *completer*: the expensive part
     (findings, the parsed response body) is filled in later, off the request path, by a worker
     that runs while the server is idle, or at once when somebody reads the entry. Readers always
     get complete entries, each a fresh copy. Until then the entry also counts ``pending_bytes``
@@ -116,6 +118,7 @@ class Journal:
         self._wake = threading.Condition(self._lock)
         self._last_append = 0.0
         self._worker: threading.Thread | None = None
+        self._packer = Packer(self._packed)
         if file is not None and file.exists():
             self._load(file)
 
@@ -166,8 +169,8 @@ class Journal:
 
     @staticmethod
     def prepare(entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Prepared:
-        """Pack ``entry`` for ``add``: the costly part of appending, which needs no lock or turn."""
-        return Prepared(entry, pack(entry), complete, pending_bytes if complete is not None else 0)
+        """Encode ``entry`` for ``add``: the costly part of appending, which needs no lock or turn."""
+        return Prepared(entry, encode(entry), complete, pending_bytes if complete is not None else 0)
 
     def append(self, entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Entry:
         """Assign the next id and store the entry; ``complete`` fills in the rest later."""
@@ -180,7 +183,7 @@ class Journal:
         """
         complete = prepared.complete
         with self._lock:
-            slot = Slot(self._next_id, prepared.packed, prepared.pending_bytes)
+            slot = Slot(self._next_id, prepared.text, prepared.pending_bytes)
             self._next_id += 1
             self._push(slot)
             if complete is not None:
@@ -189,6 +192,7 @@ class Journal:
                 if self.file is None and (self._worker is None or len(self._pending) == 1):
                     self._start_worker()
             listeners = list(self._listeners)
+        self._packer.offer(slot)
         shown = {"id": slot.id, **prepared.entry}
         if self.file is not None:
             self._write(self._complete(slot) or shown)
@@ -242,14 +246,34 @@ class Journal:
             packed = pack({k: v for k, v in entry.items() if k != "id"})
             with self._lock:
                 self._pending.pop(slot.id, None)
-                if self._slot(slot.id) is slot:  # still held: account its new size
-                    self.bytes -= slot.size
-                    slot.data, slot.size = packed, slot_size(packed)
-                    self.bytes += slot.size
-                    self._trim()
-                else:
-                    slot.data = packed
+                self._swap(slot, packed)
             return entry
+
+    def _swap(self, slot: Slot, data: bytes, extra: int = 0) -> None:
+        """Hold ``data`` in ``slot`` (plus ``extra`` bytes a completer holds), accounting its new
+        size if the slot is still held (lock held)."""
+        if self._slot(slot.id) is slot:
+            self.bytes -= slot.size
+            slot.data, slot.size = data, slot_size(data) + extra
+            self.bytes += slot.size
+            self._trim()
+        else:
+            slot.data = data
+
+    def _packed(self, slot: Slot, text: bytes, packed: bytes) -> None:
+        """The packer's result: keep it unless the slot changed meanwhile (a completion); a
+        pending completer that can shrink what it holds does it now, off the request path."""
+        with self._lock:
+            if slot.data is text:
+                self._swap(slot, packed, extra=slot.size - slot_size(text))  # a completer's share
+            complete = self._pending.get(slot.id)
+        squeeze = getattr(complete, "squeeze", None)
+        if squeeze is not None:
+            squeeze()
+
+    def pack_all(self) -> None:
+        """Pack every entry still held as text, in the calling thread (tests, measurements)."""
+        self._packer.drain()
 
     def _read(self, slot: Slot) -> Entry:
         """A fresh copy of the complete entry held by ``slot`` (completing it first if needed)."""

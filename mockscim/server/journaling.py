@@ -222,15 +222,16 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "fault": faulting.fault_mark(),
     }
     completion = _Completion(info, sent, limit, secrets)
-    return entry, completion, len(completion.held) + PENDING_OVERHEAD
+    return entry, completion, len(completion.held[1]) + PENDING_OVERHEAD
 
 
 class _Completion:
     """Completes one entry: what it keeps until then, in slots (a closure's cells cost about 500
     bytes more per entry, and under sustained load every entry waits for its completion).
 
-    It keeps the response's bytes compressed (none above ``--journal-body-limit``, only their
-    size) and not the request: the findings are validated on the request as the entry keeps it.
+    It keeps the response's bytes (none above ``--journal-body-limit``, only their size),
+    compressed by the journal's packer thread (``squeeze``), and not the request: the findings
+    are validated on the request as the entry keeps it.
     """
 
     __slots__ = (
@@ -249,16 +250,24 @@ class _Completion:
 
     def __init__(self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str]) -> None:
         self.size, self.limit, self.secrets = len(sent), limit, secrets
-        self.held = shrink(sent) if len(sent) <= limit else b""
+        self.held = (False, sent if len(sent) <= limit else b"")  # (compressed?, bytes): one attribute
         self.is_post = request.method == "POST"
         self.classification, self.found = info.classification, info.computed_findings()  # strict mode's
         self.problem, self.raw_path, self.base = info.body_problem, info.raw_path, info.base_path
         self.unknown = info.unknown_members
 
+    def squeeze(self) -> None:
+        """Compress the response bytes held (the journal's packer calls it, off the request path)."""
+        compressed, data = self.held
+        if not compressed:
+            self.held = (True, shrink(data))
+
     def __call__(self, entry: dict[str, Any]) -> None:
         """Fill in the entry's response body, findings and resource."""
         size, limit, secrets = self.size, self.limit, self.secrets
-        body = {"_truncated": True, "size": size} if size > limit else parse_body(expand(self.held), limit)[0]
+        compressed, data = self.held
+        sent = expand(data) if compressed else data
+        body = {"_truncated": True, "size": size} if size > limit else parse_body(sent, limit)[0]
         entry["response"]["body"] = redact(mask_body(body), secrets)
         found = self.found
         if found is None:
