@@ -2,8 +2,9 @@
 
 An Okta request's entry is about 1,400 bytes of JSON and 250 bytes packed, where the same entry
 as Python dicts holds 7-10 KB (docs/performance.md, "journal memory"). The packed length is the
-entry's size, exactly, so the journal's byte bound needs no estimate. Every read parses a fresh
-copy, so no reader can change what another one sees.
+entry's size, exactly, so the journal's byte bound needs no estimate (until the packer thread
+has packed an entry, its JSON text is its size). Every read parses a fresh copy, so no reader
+can change what another one sees.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import sys
+import time
 import tracemalloc
 from typing import Any
 
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from mockscim.journal import Journal
 from mockscim.journal import read_journal_file
 from mockscim.journal_packing import Slot
+from mockscim.journal_packing import is_packed
 
 SCIM = "/scim/v2"
 MiB = 1024 * 1024
@@ -246,3 +248,42 @@ def test_an_anonymous_request_is_kept_as_a_bounded_summary(launch, connect):
     assert len(request["headers"]) <= 17 and all(len(v) <= 300 for v in request["headers"].values())
     assert len(request["query"]["filter"]) <= 300 and request["query"]["startIndex"] == "1"
     assert len(json.dumps(entry)) < 12_000
+
+
+def test_the_packer_thread_packs_entries_without_being_asked():
+    journal = Journal(100)
+    for n in range(20):
+        journal.append({"request": {"body": {"n": n, "userName": "user@example.com" * 4}}})
+    deadline = time.monotonic() + 10
+    while not all(is_packed(slot.data) for slot in list(journal._entries)) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert all(is_packed(slot.data) for slot in journal._entries)
+    assert [e["request"]["body"]["n"] for e in journal.entries()] == list(range(20))
+
+
+class Squeezable:
+    """A completer that can shrink what it holds, as the server's completions do."""
+
+    def __init__(self) -> None:
+        self.squeezed = 0
+
+    def squeeze(self) -> None:
+        self.squeezed += 1
+
+    def __call__(self, entry: dict[str, Any]) -> None:
+        entry["findings"] = []
+
+
+@pytest.mark.parametrize("completed_first", [True, False], ids=["completed-first", "packed-first"])
+def test_packing_and_completing_in_either_order_keep_the_complete_entry(completed_first):
+    journal = Journal(100, max_bytes=10_000_000)
+    completer = Squeezable()
+    with journal._packer._busy:  # hold the packer back, so the order below is the order that runs
+        stored = journal.append({"request": {"path": "/Users"}}, completer, pending_bytes=5000)
+        if completed_first:
+            assert journal.get(stored["id"])["findings"] == []
+    journal.pack_all()
+    assert journal.get(stored["id"]) == {**stored, "findings": []}
+    assert completer.squeezed == (0 if completed_first else 1)
+    (slot,) = journal._entries
+    assert journal.bytes == slot.size  # nothing pending is counted once it completed
