@@ -18,3 +18,22 @@ def concrete(rule: str) -> str:
         return "x"
 
     return _PLACEHOLDER.sub(value, rule)
+
+
+# Numbers a query parameter must refuse with a SCIM 400 (not parse, not 500): other digits,
+# huge, signed, spaced, hex, NaN, replacement characters, an encoded lone surrogate.
+HOSTILE_NUMBERS = [
+    "²",
+    "٣",
+    "１",
+    "9" * 30,
+    "9" * 5000,
+    "-1",
+    "1e5",
+    " 1",
+    "1 ",
+    "0x1",
+    "nan",
+    "\ufffd",
+    "%ED%A0%80",
+]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import requests
+from hardening.routes import HOSTILE_NUMBERS
 from hardening.routes import concrete
 from requests.structures import CaseInsensitiveDict
 
@@ -302,22 +303,6 @@ def test_a_dashboard_login_redirects_relatively(launch):
 
 
 # -- query parameters ------------------------------------------------------------------------------
-
-HOSTILE_NUMBERS = [
-    "²",
-    "٣",
-    "１",
-    "9" * 30,
-    "9" * 5000,
-    "-1",
-    "1e5",
-    " 1",
-    "1 ",
-    "0x1",
-    "nan",
-    "\ufffd",
-    "%ED%A0%80",
-]
 
 
 def numeric_parameters() -> list[tuple[str, str]]:
