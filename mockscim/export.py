@@ -33,8 +33,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from mockscim import schemas
 from mockscim.export_names import Names
 from mockscim.export_names import conditional_headers
@@ -309,6 +307,8 @@ def _describe(selection: Selection, names: Names) -> str:
 
 def to_yaml(document: dict[str, Any]) -> str:
     """Render a scenario document as stable, readable YAML."""
+    import yaml  # on first use: the server imports this module and starts without PyYAML
+
     return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
 
 

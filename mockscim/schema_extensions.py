@@ -13,16 +13,16 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from typing import Any
-
-import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from mockscim.config import ConfigError
 from mockscim.scim.schema import BUILT_IN_URNS
 from mockscim.scim.schema import Schema
 from mockscim.scim.schema import declared_schema
+
+if TYPE_CHECKING:  # imported where used: `mockscim serve` without extensions starts without them
+    from jsonschema.exceptions import ValidationError
 
 EXAMPLE = "examples/custom-extension.yaml"
 
@@ -128,6 +128,8 @@ def check_extension(document: Any, source: str) -> Schema:
             f"{source}: the file must be a mapping with id: (the extension URN) and attributes: [...]; "
             f"see {EXAMPLE} in the mockscim package"
         )
+    from jsonschema import Draft202012Validator
+
     errors = sorted(Draft202012Validator(file_schema()).iter_errors(document), key=lambda e: list(e.path))
     problems = [f"{_where(e.absolute_path)}: {_message(e)}" for e in errors if not _echo(e)]
     if not problems:
@@ -139,6 +141,8 @@ def check_extension(document: Any, source: str) -> Schema:
 
 def read_extension(path: Path) -> Schema:
     """Read and check one ``--schema-extension`` file (YAML, or JSON for ``.json``)."""
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:

@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from mockscim.errors import BadInput
 from mockscim.errors import ScimError
 from mockscim.scim.resource import normalize_resource
@@ -21,6 +19,8 @@ class SeedError(BadInput):
 
 def read_seed(path: Path) -> dict[str, Any]:
     """Parse a seed file: ``{users: [...], groups: [...]}`` in YAML or JSON."""
+    import yaml  # only when a seed file is given: a plain `mockscim serve` starts without it
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

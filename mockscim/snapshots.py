@@ -13,11 +13,8 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
+from typing import TYPE_CHECKING
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing import Resource
 
 from mockscim.errors import InvalidValue
 from mockscim.errors import ScimError
@@ -28,6 +25,9 @@ from mockscim.schemas.inline import inline
 from mockscim.scim.resource import is_datetime
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
+
+if TYPE_CHECKING:  # imported on first use: the server starts without jsonschema (cold start)
+    from jsonschema import Draft202012Validator
 from mockscim.store_state import StoreState
 from mockscim.store_state import check_storable
 from mockscim.store_state import clone
@@ -59,6 +59,10 @@ def file_schema() -> dict[str, Any]:
 @cache
 def _validator(part: str) -> Draft202012Validator:
     """A validator for the whole file (``file``), its envelope only, or a snapshot."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing import Resource
+
     schema = file_schema()
     if part == "snapshot":
         schema = {"$ref": "#/$defs/snapshot", "$defs": schema["$defs"]}

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import click
-import yaml
 
 from mockscim import __version__
 from mockscim.config import ConfigError
@@ -216,6 +215,8 @@ def run_until_stopped(server: Any, app: Any, text: str) -> None:
 
 def read_document(path: Path) -> Any:
     """Read a YAML (or JSON, which is YAML) start-up file; errors name the file."""
+    import yaml  # only for start-up files: a plain `mockscim serve` starts without it
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:

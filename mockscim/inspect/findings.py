@@ -15,9 +15,8 @@ import re
 from dataclasses import asdict
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 from typing import Any
-
-from jsonschema import Draft202012Validator
 
 from mockscim import schemas
 from mockscim.constants import OKTA_USER_AGENT
@@ -27,6 +26,9 @@ from mockscim.inspect.classify import route_of
 from mockscim.inspect.operations import SPEC_TEST
 from mockscim.scim.filter import parse_filter
 from mockscim.scim.filter import parse_patch_path
+
+if TYPE_CHECKING:  # imported where used: validation runs after the response (cold start)
+    from jsonschema import Draft202012Validator
 
 Envelope = dict[str, Any]
 
@@ -218,6 +220,8 @@ def _partial_findings(name: str, value: dict[str, Any], prefix: str, *, collapse
 @cache
 def _partial_validator(name: str) -> Draft202012Validator:
     """A validator for ``name`` with its top-level ``required`` list removed."""
+    from jsonschema import Draft202012Validator
+
     document = copy.deepcopy(schemas.load(name))
     document.pop("required", None)
     return Draft202012Validator(document, registry=schemas.registry())

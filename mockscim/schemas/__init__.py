@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from functools import cache
 from functools import lru_cache
 from importlib import resources
+from typing import TYPE_CHECKING
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Registry
-from referencing import Resource
+if TYPE_CHECKING:  # imported where used: the server starts without jsonschema (cold start)
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
 
 from mockscim.schemas.inline import inline
 
@@ -71,6 +72,9 @@ def load(name: str) -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def registry() -> Registry:
     """A registry holding every schema under ``BASE_URI + name + '.json'`` for ``$ref``."""
+    from referencing import Registry
+    from referencing import Resource
+
     pairs = [(f"{BASE_URI}{n}.json", Resource.from_contents(doc)) for n, doc in _catalog().items()]
     return Registry().with_resources(pairs)
 
@@ -78,6 +82,8 @@ def registry() -> Registry:
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for ``name``, its ``$ref``s inlined (see ``inline.py``)."""
+    from jsonschema import Draft202012Validator
+
     document = inline(load(name), f"{BASE_URI}{name}.json", registry())
     return Draft202012Validator(document, registry=registry())
 

@@ -9,11 +9,13 @@ back into a schema that is still being inlined (recursion, as in ``scim/Schema``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
 from typing import Any
 from urllib.parse import urldefrag
 from urllib.parse import urljoin
 
-from referencing import Registry
+if TYPE_CHECKING:
+    from referencing import Registry
 
 
 def inline(schema: dict[str, Any], base_uri: str, registry: Registry) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from flask import Blueprint
 from flask import Response
 from flask import jsonify
@@ -49,6 +48,8 @@ def _rewrite_refs(node: Any, name: str) -> Any:
 @lru_cache(maxsize=1)
 def _bundled() -> dict[str, Any]:
     """The document with every ``../schemas/scim/X.json`` component replaced by that schema."""
+    import yaml  # on first use: the server starts without it (cold start)
+
     text = resources.files(__package__).joinpath("openapi.yaml").read_text(encoding="utf-8")
     document = yaml.safe_load(text)
     components = document["components"]["schemas"]

@@ -8,18 +8,16 @@ that advice (RFC 7644 §3.12: 400 with scimType invalidValue).
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-from jsonschema.exceptions import best_match
-from referencing import Registry
-from referencing import Resource
-from referencing.jsonschema import DRAFT202012
 
 from mockscim.errors import InvalidValue
 from mockscim.server.bodies import json_object
 from mockscim.server.openapi import load_document
+
+if TYPE_CHECKING:  # imported on first use: the server starts without jsonschema (cold start)
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 _DOCUMENT = "urn:mockscim:openapi"
 _COMPONENTS = "#/components/schemas/"
@@ -28,6 +26,11 @@ _COMPONENTS = "#/components/schemas/"
 @cache
 def _validator(component: str) -> tuple[Draft202012Validator, dict[str, Any]]:
     """A validator for one component schema (its ``$ref``s resolve inside the document)."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
+
     document = load_document()
     schema = document["components"]["schemas"][component]  # KeyError: a typo in our code
     registry: Registry = Registry().with_resource(
@@ -48,6 +51,8 @@ def _advice(schema: dict[str, Any], error: ValidationError) -> str | None:
 
 def check(body: Any, component: str) -> None:
     """Raise InvalidValue naming the field and how to fix it unless ``body`` fits ``component``."""
+    from jsonschema.exceptions import best_match
+
     validator, schema = _validator(component)
     error = best_match(validator.iter_errors(body))
     if error is None:
