@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -44,6 +45,15 @@ from mockscim.store import StoreOptions
 __all__ = ["create_app"]
 
 
+class ScimFlask(Flask):
+    """Flask, minus a check that ran for every hook of every request: mockscim's views and hooks
+    are all plain functions (tests/server/test_request_reading.py checks), so none needs wrapping."""
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``func`` as it is (Flask's version asks whether it is a coroutine function, each call)."""
+        return func
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -70,7 +80,7 @@ def create_app(
     for name, credentials in settings.tenants:
         registry.create(name, credentials)
     install_log_masking()  # what the request log and error log print is masked too
-    app = Flask("mockscim", static_folder=None)  # no public /static route (the dashboard has its own)
+    app = ScimFlask("mockscim", static_folder=None)  # no public /static route (the dashboard has its own)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["mockscim"] = default  # the default tenant, for embedding callers

@@ -30,6 +30,8 @@ from mockscim.inspect.masking import mask_text
 from mockscim.inspect.members import unknown_members
 from mockscim.server.bodies import request_body
 from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.reading import query_pairs
+from mockscim.server.reading import request_headers
 from mockscim.server.state import get_state
 
 
@@ -128,8 +130,7 @@ def inspection() -> Inspection:
     base = settings.base_path
     scim_path = request.path[len(base) :] if base else request.path
     body, problem = recorded_body(settings.journal_body_limit)
-    query = first_values(list(request.args.items(multi=True)))
-    envelope = make_envelope(request.method, scim_path, query, dict(request.headers), body)
+    envelope = make_envelope(request.method, scim_path, first_values(query_pairs()), request_headers(), body)
     _, rtype, rid = route_of(scim_path)
     classification = classify(envelope, _prior(rtype, rid))
     raw_path = request.environ.get(RAW_PATH_KEY)

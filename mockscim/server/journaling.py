@@ -45,6 +45,8 @@ from mockscim.server import faulting
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
+from mockscim.server.reading import query_pairs
+from mockscim.server.reading import request_headers
 from mockscim.server.redaction import request_secrets
 from mockscim.server.state import get_state
 from mockscim.server.state import resolved_state
@@ -162,8 +164,8 @@ def _summary(response: Response, started: float, settings: Settings) -> dict[str
     """
     base = settings.base_path
     scim_path = request.path[len(base) :] if base and request.path.startswith(base) else request.path
-    query = _bounded(mask_query(first_values(list(request.args.items(multi=True)))), ANONYMOUS)
-    headers = _bounded(mask_headers(dict(request.headers)), ANONYMOUS)
+    query = _bounded(mask_query(first_values(query_pairs())), ANONYMOUS)
+    headers = _bounded(mask_headers(request_headers()), ANONYMOUS)
     envelope = {"method": _cut(request.method, 32), "path": _cut(scim_path or "/", ANONYMOUS.length)}
     classification = classify({**envelope, "query": query, "headers": headers, "body": None})
     return {
@@ -192,8 +194,13 @@ def _response_summary(response: Response) -> dict[str, Any]:
     """Status, masked headers and the (small, JSON) error body the server answered with."""
     raw = b"" if response.is_streamed else response.get_data()
     body = parse_body(raw, ANONYMOUS.length * 4)[0] if raw else None
-    headers = _bounded(mask_headers(dict(response.headers)), ANONYMOUS)
+    headers = _bounded(mask_headers(_response_headers(response)), ANONYMOUS)
     return {"status": response.status_code, "headers": headers, "body": mask_body(body)}
+
+
+def _response_headers(response: Response) -> dict[str, str]:
+    """The response's headers as a dict (from their list: iterating werkzeug's Headers is slower)."""
+    return dict(response.headers.to_wsgi_list())
 
 
 def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[str, Any], Any, int]:
@@ -216,7 +223,7 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
         "at": g.mockscim_at,
         "duration_ms": round((monotonic() - started) * 1000, 3),
         "request": redact(request_part, secrets),
-        "response": {"status": response.status_code, "headers": mask_headers(dict(response.headers))},
+        "response": {"status": response.status_code, "headers": mask_headers(_response_headers(response))},
         "operation": classification.operation,
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),

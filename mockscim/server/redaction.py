@@ -15,7 +15,6 @@ from urllib.parse import quote
 
 from flask import g
 from flask import has_request_context
-from flask import request
 
 from mockscim import jsontext
 from mockscim.inspect.masking import MASK
@@ -27,6 +26,7 @@ from mockscim.inspect.masking import mentions_password
 from mockscim.inspect.masking import redact
 from mockscim.inspect.masking import secret_values
 from mockscim.server.bodies import request_body
+from mockscim.server.reading import query_pairs
 
 # The loggers the server writes through (the request log, errors, Flask's own).
 LOGGERS = ("mockscim", "mockscim.server", "mockscim.access", "werkzeug")
@@ -46,7 +46,7 @@ def request_secrets() -> frozenset[str]:
         parse = body.parsed_already() if body is not None else None
         if parse is not None and parse[1] is None and _may_name_a_password(body.raw or b""):
             found |= secret_values(parse[0])
-        for key, value in request.args.items(multi=True):
+        for key, value in query_pairs():
             if is_password(key) or "password" in key.casefold():
                 found.add(value)
             elif key.casefold() == "filter":

@@ -1,0 +1,31 @@
+"""The current request's headers and query, read straight from the WSGI environ.
+
+Every SCIM request is recorded with its headers and query; werkzeug's lazy views of them
+(``request.headers``, ``request.args``) cost several times more to list, on every request.
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+# What werkzeug's EnvironHeaders lists besides the HTTP_* keys, and which HTTP_* keys it skips.
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+_SHADOWED_KEYS = frozenset({"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"})
+
+
+def request_headers() -> dict[str, str]:
+    """The request's headers, exactly as ``dict(request.headers)`` lists them, read from the WSGI
+    environ in one pass (werkzeug's header view cost several times more, on every request)."""
+    out = {}
+    for key, value in request.environ.items():
+        if key.startswith("HTTP_"):
+            if key not in _SHADOWED_KEYS:
+                out[key[5:].replace("_", "-").title()] = value
+        elif key in _CONTENT_KEYS and value:
+            out[key.replace("_", "-").title()] = value
+    return out
+
+
+def query_pairs() -> list[tuple[str, str]]:
+    """The query's (name, value) pairs in order; an empty query string is not parsed at all."""
+    return list(request.args.items(multi=True)) if request.environ.get("QUERY_STRING") else []

@@ -1,0 +1,70 @@
+"""The request path's shortcuts give what Flask and werkzeug give, and rely on what they assume."""
+
+from __future__ import annotations
+
+import inspect
+from itertools import chain
+
+import pytest
+from flask import request
+
+from mockscim.config import AuthConfig
+from mockscim.config import Settings
+from mockscim.server import create_app
+from mockscim.server.reading import query_pairs
+from mockscim.server.reading import request_headers
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(Settings(port=0, auth=AuthConfig.parse("basic:u:token-for-tests")))
+
+
+HEADER_CASES = {
+    "none": {},
+    "okta": {
+        "HTTP_AUTHORIZATION": "Basic YTpi",
+        "HTTP_USER_AGENT": "Okta SCIM Client 1.0.0",
+        "HTTP_ACCEPT_ENCODING": "gzip",
+        "CONTENT_TYPE": "application/scim+json; charset=utf-8",
+        "CONTENT_LENGTH": "42",
+    },
+    "empty content headers": {"CONTENT_TYPE": "", "CONTENT_LENGTH": ""},
+    "http-prefixed content headers are shadowed": {
+        "HTTP_CONTENT_TYPE": "text/plain",
+        "HTTP_CONTENT_LENGTH": "7",
+        "CONTENT_TYPE": "application/json",
+    },
+    "odd names": {"HTTP_X_OKTA__REQUEST_ID": "abc", "HTTP_X": "1", "HTTP_": "nameless"},
+    "latin-1 value": {"HTTP_X_NAME": "Jos\u00e9"},
+}
+
+
+@pytest.mark.parametrize("extra", HEADER_CASES.values(), ids=HEADER_CASES.keys())
+def test_request_headers_list_what_werkzeug_lists(app, extra):
+    with app.test_request_context("/scim/v2/Users", environ_overrides=extra):
+        assert request_headers() == dict(request.headers)
+        assert list(request_headers()) == list(dict(request.headers))
+
+
+QUERIES = ["", "a=1", "a=1&a=2&b=", "filter=userName%20eq%20%22x%40y%22&startIndex=1", "&", "x", "%zz=1"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_query_pairs_are_werkzeugs_pairs(app, query):
+    with app.test_request_context(f"/scim/v2/Users?{query}" if query else "/scim/v2/Users"):
+        assert query_pairs() == list(request.args.items(multi=True))
+
+
+def test_no_view_or_hook_is_a_coroutine_function(app):
+    # ScimFlask.ensure_sync returns every function as it is: that is only right for plain ones.
+    hooks = chain.from_iterable(
+        chain.from_iterable(funcs.values())
+        for funcs in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
+    )
+    handlers = (
+        h for spec in app.error_handler_spec.values() for codes in spec.values() for h in codes.values()
+    )
+    functions = [*app.view_functions.values(), *hooks, *handlers]
+    assert len(functions) > 40
+    assert [f for f in functions if inspect.iscoroutinefunction(inspect.unwrap(f))] == []
