@@ -32,7 +32,10 @@ def cell(runs: Runs, path: str, target: str) -> dict[str, float] | None:
     if not rows:
         return None
     median = lambda key: statistics.median(r[key] for r in rows)  # noqa: E731
-    return {
+    cpu = lambda key: statistics.median(v) if (v := [r[key] for r in rows if key in r]) else None  # noqa: E731
+    return {  # results from before CPU was measured lack the cpu_ keys
+        "cpu_us": cpu("cpu_us"),
+        "cpu_total_us": cpu("cpu_total_us"),
         "rps": median("rps"),
         "p50_ms": median("p50_ms"),
         "p99_ms": median("p99_ms"),
@@ -45,7 +48,8 @@ def ratio(
 ) -> float | None:
     """Geometric mean over rounds of top/bottom for ``key``, each ratio taken within one round."""
     tops, bottoms = by_round(runs, top_path or path, top), by_round(runs, path, bottom)
-    values = [tops[r][key] / bottoms[r][key] for r in tops if r in bottoms and bottoms[r][key]]
+    pairs = [(tops[r].get(key), bottoms[r].get(key)) for r in tops if r in bottoms]
+    values = [top / bottom for top, bottom in pairs if top and bottom]
     return round(geomean(values), 3) if values else None
 
 
@@ -59,6 +63,9 @@ def hot_path_rows(runs: Runs, scales: tuple[str, ...]) -> dict[str, dict[str, An
             "cells": {t: c for t in targets if (c := cell(runs, path, t))},
             "x_ceiling": ratio(runs, path, MAIN, CEILING, "rps"),
             "x_werkzeug": ratio(runs, path, MAIN, CEILING_WERKZEUG, "rps"),
+            # The server's CPU per request: the ceiling's over mockscim's (like x_ceiling, higher
+            # is better). Steadier than req/s on a shared machine: no scheduler in the quotient.
+            "cpu_x_ceiling": ratio(runs, path, CEILING, MAIN, "cpu_us"),
             "werkzeug_x_ceiling": ratio(runs, path, CEILING_WERKZEUG, CEILING, "rps"),
             "journal_cost": _cost(ratio(runs, path, MAIN, MAIN_OFF, "rps")),
             "largest_x_ceiling": ratio(runs, path, largest, CEILING, "rps"),

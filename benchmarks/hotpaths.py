@@ -79,8 +79,20 @@ def one_run(
     if rnd == 0:
         load.warm_up(server.url, requests, f"{target}-{name}")
     servers.wait_all_idle(quiet)
+    before = server.cpu_ticks()
     result = load.run_load(server.url, file, plan.seconds, plan.connections, f"{target}-r{rnd}")
-    return {"path": name, "target": target, "round": rnd, **result.to_dict()}
+    during = server.cpu_ticks()
+    server.wait_idle(quiet_s=0.3)  # then the findings the run deferred to idle time are done too
+    cpu = {
+        "cpu_us": _per_request(during - before, result.requests),
+        "cpu_total_us": _per_request(server.cpu_ticks() - before, result.requests),
+    }
+    return {"path": name, "target": target, "round": rnd, **result.to_dict(), **cpu}
+
+
+def _per_request(ticks: int, requests: int) -> float:
+    """Server CPU microseconds per request."""
+    return round(servers.ticks_to_seconds(ticks) / max(requests, 1) * 1e6, 1)
 
 
 def path_runs(name: str, running: dict[str, Server], plan: Plan, folder: Path) -> list[dict[str, Any]]:

@@ -189,6 +189,9 @@ HOT_HEADERS = [
     "x werkzeug ceiling",
     "req/s journal off",
     "journal cost",
+    "server CPU µs/req",
+    "CPU: ceiling / this",
+    "CPU µs/req with deferred findings",
 ]
 
 
@@ -207,6 +210,9 @@ def hot_path_row(path: str, row: dict[str, Any]) -> list[str]:
         *figures,
         _f(off and off["rps"], 0),
         "-" if cost is None else f"{cost * 100:.0f}%",
+        _f(on.get("cpu_us"), 0),
+        _f(row.get("cpu_x_ceiling")),
+        _f(on.get("cpu_total_us"), 0),
     ]
 
 
@@ -223,6 +229,9 @@ def hot_path_table(summary: dict[str, Any]) -> str:
             "",
             "",
             "",
+            _f(ceiling.get("get_cpu_us"), 0),
+            "1.00",
+            "",
         ],
         [
             "Flask hello POST /echo on mockscim's server",
@@ -230,6 +239,9 @@ def hot_path_table(summary: dict[str, Any]) -> str:
             "",
             "",
             _f(ceiling["post_x"]),
+            "",
+            "",
+            "",
             "",
             "",
             "",
@@ -241,6 +253,9 @@ def hot_path_table(summary: dict[str, Any]) -> str:
             "",
             _f(ceiling["werkzeug_x"]),
             "1.00",
+            "",
+            "",
+            "",
             "",
             "",
         ],

@@ -120,13 +120,15 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
 def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
     """The figures the tables and targets use."""
     runs = raw["matrix"]["runs"]
-    gets = [r["rps"] for r in runs if r["target"] == CEILING and r["path"] != "ceiling_post"]
+    ceiling_gets = [r for r in runs if r["target"] == CEILING and r["path"] != "ceiling_post"]
+    gets = [r["rps"] for r in ceiling_gets]
     werkzeug = [r["rps"] for r in runs if r["target"] == CEILING_WERKZEUG]
     rows = figures.hot_path_rows(runs, plan.scales)
     return {
         "hot_paths": rows,
         "ceiling": {
             "get_rps": statistics.median(gets),
+            "get_cpu_us": statistics.median(cpu) if (cpu := [r["cpu_us"] for r in ceiling_gets]) else None,
             "post_rps": figures.cell(runs, "ceiling_post", CEILING)["rps"],
             "post_x": figures.ceiling_post_ratio(runs),
             "werkzeug_rps": statistics.median(werkzeug),

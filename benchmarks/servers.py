@@ -58,6 +58,11 @@ class Server:
             self.process.wait()
 
 
+def ticks_to_seconds(ticks: int) -> float:
+    """CPU clock ticks (``/proc/PID/stat``) in seconds."""
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def wait_all_idle(running: list[Server], quiet_s: float = 0.5, limit_s: float = 30.0) -> None:
     """Wait until none of the servers has used CPU for ``quiet_s``: the journal's idle worker has
     then completed the entries of the last run (their findings), so that deferred work does not
