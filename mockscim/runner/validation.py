@@ -14,13 +14,11 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
-from referencing import Registry
-from referencing import Resource
 
 from mockscim.runner.errors import Problem
 from mockscim.runner.yamlmap import LineMap
 from mockscim.runner.yamlmap import json_path
-from mockscim.schemas.inline import inline
+from mockscim.schemas import standalone_validator
 
 JSON_TYPES = {
     dict: "an object",
@@ -44,10 +42,7 @@ def scenario_schema() -> dict[str, Any]:
 def _validator() -> Draft202012Validator:
     """A compiled validator for the scenario schema, its ``$ref``s inlined: resolving them again
     for every step was a third of validating the library (benchmarks.runner_overhead)."""
-    schema = scenario_schema()
-    uri = schema["$id"]
-    registry = Registry().with_resource(uri, Resource.from_contents(schema))
-    return Draft202012Validator(inline(schema, uri, registry), registry=registry)
+    return standalone_validator(scenario_schema())
 
 
 def short(value: Any, limit: int = 60) -> str:

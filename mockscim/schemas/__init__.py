@@ -79,6 +79,18 @@ def registry() -> Registry:
     return Registry().with_resources(pairs)
 
 
+def standalone_validator(schema: dict[str, Any]) -> Draft202012Validator:
+    """A compiled validator for a schema document of its own (it has an ``$id``), with its
+    ``$ref``s inlined; a recursive one resolves against the document itself."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing import Resource
+
+    uri = schema["$id"]
+    registry = Registry().with_resource(uri, Resource.from_contents(schema))
+    return Draft202012Validator(inline(schema, uri, registry), registry=registry)
+
+
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for ``name``, its ``$ref``s inlined (see ``inline.py``)."""
