@@ -12,6 +12,7 @@ from dataclasses import field
 from json import dumps
 from typing import Any
 from urllib.parse import quote
+from urllib.parse import urlsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
@@ -126,6 +127,28 @@ def _unreachable(exc: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
+class EnvironmentOnce(requests.Session):
+    """A requests session that reads the environment's settings (proxies, ``NO_PROXY``, the CA
+    bundle) once per origin, not on every request: requests does it for each call, and it was
+    about a twelfth of a library run (benchmarks.runner_overhead). A run does not change its
+    environment, and those settings depend on the URL's scheme, host and port only."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def merge_environment_settings(
+        self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> dict[str, Any]:
+        """requests' own answer, computed once per origin and arguments; a fresh copy each time."""
+        parts = urlsplit(str(url))
+        key = (parts.scheme, parts.netloc, tuple(sorted((proxies or {}).items())), stream, verify, str(cert))
+        if key not in self._settings:
+            self._settings[key] = super().merge_environment_settings(url, proxies, stream, verify, cert)
+        merged = self._settings[key]
+        return {**merged, "proxies": dict(merged["proxies"])}
+
+
 class ScimClient:
     """Sends Okta-shaped requests to one base URL with one set of credentials."""
 
@@ -135,7 +158,7 @@ class ScimClient:
         self.base_url = base_url.rstrip("/")
         self.credentials = credentials or Credentials()
         self.timeout = timeout
-        self.session = requests.Session()
+        self.session = EnvironmentOnce()
         self.session.headers.clear()  # no python-requests User-Agent: only Okta's headers go out
 
     def close(self) -> None:
