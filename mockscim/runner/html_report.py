@@ -172,9 +172,11 @@ def step_view(step: StepResult, redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def scenario_view(result: ScenarioResult, redactor: Redactor) -> dict[str, Any]:
-    """One scenario as JSON-ready data: the JSON report's keys, its group, description and step views."""
-    redactor.learn_result(result)
+def scenario_view(result: ScenarioResult, redactor: Redactor, *, learn: bool = True) -> dict[str, Any]:
+    """One scenario as JSON-ready data: the JSON report's keys, its group, description and step
+    views (its own passwords learnt first unless the caller taught ``redactor`` already)."""
+    if learn:
+        redactor.learn_result(result)
     scenario = result.scenario
     return {
         "name": redactor.text(scenario.name),
@@ -263,7 +265,8 @@ def html_report(
 ) -> str:
     """The HTML report of a run (credentials of ``target`` and passwords in bodies redacted)."""
     redactor = Redactor(target.credentials)
-    views = [scenario_view(result, redactor) for result in results]
+    redactor.learn_results(results)  # every scenario's, before any is shown
+    views = [scenario_view(result, redactor, learn=False) for result in results]
     return render(views, {"base_url": target.base_url, "label": target.label}, duration_ms, verdict)
 
 

@@ -78,8 +78,7 @@ def _step(step: StepResult, redactor: Redactor) -> dict[str, Any]:
 
 
 def _scenario(result: ScenarioResult, redactor: Redactor) -> dict[str, Any]:
-    """One scenario as JSON (its passwords learnt first, so no part of it shows one)."""
-    redactor.learn_result(result)
+    """One scenario as JSON (``json_report`` has taught the redactor every password first)."""
     return {
         "name": result.scenario.name,
         "file": display_path(result.scenario.path),
@@ -96,6 +95,11 @@ def json_report(results: Sequence[ScenarioResult], target: Target, duration_ms: 
     """The whole run as a JSON-ready dict (shape in the module docstring); the target's credentials
     and every password a scenario sent or received are redacted, as in the HTML report."""
     redactor = Redactor(target.credentials)
+    # Only a failure shows text a password could be in (its messages, its request and response):
+    # a green run needs no learning; otherwise every scenario's passwords are learnt before any
+    # of them is shown, so one scenario's password is hidden in another's failure too.
+    if any(step.status == FAILED or step.failures for result in results for step in result.steps):
+        redactor.learn_results(results)
     return {
         "format": FORMAT,
         "target": {"base_url": target.base_url, "label": target.label},
@@ -113,6 +117,8 @@ def junit_xml(
     """A JUnit XML document: one testcase per scenario, the report text in each failure (with
     ``credentials`` and the scenarios' passwords redacted)."""
     redactor = Redactor(credentials)
+    if any(result.failed for result in results):  # only failures are shown
+        redactor.learn_results(results)
     tally = counts(results)
     attributes = {
         "tests": str(len(results)),
@@ -134,7 +140,6 @@ def junit_xml(
         if result.skip_reason is not None:
             ET.SubElement(case, "skipped", message=result.skip_reason)
         elif result.failed:
-            redactor.learn_result(result)
             message = redactor.text("; ".join(failure_lines(result)))[:500]
             failure = ET.SubElement(case, "failure", message=message)
             failure.set("type", "ScenarioFailed")

@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -87,6 +88,12 @@ class Redactor:
         elif isinstance(value, list):
             for item in value:
                 self._learn_data(item)
+
+    def learn_results(self, results: Iterable[ScenarioResult]) -> None:
+        """Learn every scenario's passwords before any is shown: one scenario's password may
+        appear in another's failure."""
+        for result in results:
+            self.learn_result(result)
 
     def learn_result(self, result: ScenarioResult) -> None:
         """Learn every password a scenario sent, received or expected, before any of it is shown."""

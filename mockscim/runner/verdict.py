@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -73,6 +74,7 @@ class Readiness:
         return verdict(scenarios, self.profile, self.dialects)
 
 
+@lru_cache(maxsize=4096)  # asked for every capability's evidence against every scenario
 def scenario_key(file: str) -> str:
     """``scenarios/okta/aiw/push-group.scenario.yaml`` -> the posix path, for suffix matching."""
     return PurePosixPath(file.replace("\\", "/")).as_posix()

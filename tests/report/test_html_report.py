@@ -224,3 +224,38 @@ def test_no_password_of_a_failing_step_reaches_any_report(defect_server, tmp_pat
     assert report == "junit" or re.search(r"(<|&lt;)redacted(>|&gt;)", written)
     assert re.findall(r"Xk7![\w-]+", written) == []  # the new password's prefix, then its unique tail
     assert "library-test-token" not in written
+
+
+CROSS_SECRET = "Zz9-cross-secret-41"
+CROSS_SCENARIOS = {
+    # Runs first and fails: its request (shown in full) names a value that is only a password in
+    # the scenario after it.
+    "a-looks-up.scenario.yaml": f"""name: looks the value up
+steps:
+  - name: look up
+    request: {{method: GET, path: '/Users?filter=userName eq "{CROSS_SECRET}"'}}
+    expect: {{status: 201}}
+""",
+    "b-sets-password.scenario.yaml": f"""name: sets it as a password
+steps:
+  - name: create
+    request:
+      method: POST
+      path: /Users
+      json: {{schemas: [urn:ietf:params:scim:schemas:core:2.0:User], userName: cross@example.com, password: "{CROSS_SECRET}"}}
+    expect: {{status: 201}}
+""",
+}
+
+
+@pytest.mark.parametrize("report", ["json", "html"])
+def test_a_password_is_hidden_in_an_earlier_scenarios_failure(tmp_path, report):
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    for name, text in CROSS_SCENARIOS.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    result = run_cli(tmp_path / "out", str(folder))
+    assert result.exit_code == 1
+    assert [s["status"] for s in result.report["scenarios"]] == ["failed", "passed"]
+    written = {"json": result.json_path, "html": result.html_path}[report].read_text("utf-8")
+    assert "look up" in written and CROSS_SECRET not in written
