@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -117,9 +116,6 @@ class Slot:
 # What holding a slot costs beyond its packed bytes: the slot object, the bytes object's header,
 # the deque's pointer and a pending-completion dict entry (measured with sys.getsizeof: about 160).
 SLOT_OVERHEAD = 256
-# How long the packer lets entries gather after each batch: waking it for every entry cost a
-# thread switch per request; 2 ms keeps at most a few hundred entries waiting as text.
-BATCH_WINDOW = 0.002
 
 
 def slot_size(data: bytes) -> int:
@@ -153,8 +149,7 @@ class Packer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mockscim-packer", daemon=True)
                 self._thread.start()
-        if not self._wake.is_set():  # set already: the thread will see this slot too
-            self._wake.set()
+        self._wake.set()
 
     def drain(self) -> None:
         """Pack every queued slot now, in the calling thread; when it returns, no slot is being
@@ -179,4 +174,3 @@ class Packer:
                         return
             self._wake.clear()
             self.drain()
-            time.sleep(BATCH_WINDOW)  # let entries gather: one wake-up packs many of them
