@@ -26,19 +26,24 @@ def by_round(runs: Runs, path: str, target: str) -> dict[int, dict[str, Any]]:
     return {r["round"]: r for r in runs if r["path"] == path and r["target"] == target}
 
 
+def median_of(rows: Runs, key: str) -> float | None:
+    """The median of ``key`` over the runs that have it (runs from before CPU was measured lack
+    the ``cpu_`` keys); None when none has."""
+    values = [r[key] for r in rows if key in r]
+    return statistics.median(values) if values else None
+
+
 def cell(runs: Runs, path: str, target: str) -> dict[str, float] | None:
     """Median req/s, p50, p99 and errors over the rounds of one path on one target."""
     rows = list(by_round(runs, path, target).values())
     if not rows:
         return None
-    median = lambda key: statistics.median(r[key] for r in rows)  # noqa: E731
-    cpu = lambda key: statistics.median(v) if (v := [r[key] for r in rows if key in r]) else None  # noqa: E731
-    return {  # results from before CPU was measured lack the cpu_ keys
-        "cpu_us": cpu("cpu_us"),
-        "cpu_total_us": cpu("cpu_total_us"),
-        "rps": median("rps"),
-        "p50_ms": median("p50_ms"),
-        "p99_ms": median("p99_ms"),
+    return {
+        "cpu_us": median_of(rows, "cpu_us"),
+        "cpu_total_us": median_of(rows, "cpu_total_us"),
+        "rps": median_of(rows, "rps"),
+        "p50_ms": median_of(rows, "p50_ms"),
+        "p99_ms": median_of(rows, "p99_ms"),
         "errors": sum(r["errors"] for r in rows),
     }
 

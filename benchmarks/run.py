@@ -128,7 +128,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "hot_paths": rows,
         "ceiling": {
             "get_rps": statistics.median(gets),
-            "get_cpu_us": statistics.median(cpu) if (cpu := [r["cpu_us"] for r in ceiling_gets]) else None,
+            "get_cpu_us": figures.median_of(ceiling_gets, "cpu_us"),
             "post_rps": figures.cell(runs, "ceiling_post", CEILING)["rps"],
             "post_x": figures.ceiling_post_ratio(runs),
             "werkzeug_rps": statistics.median(werkzeug),

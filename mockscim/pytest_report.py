@@ -37,7 +37,9 @@ class HtmlReport:
 
     def keep(self, item: pytest.Item, result: ScenarioResult, target: Target) -> None:
         """Attach the scenario's view to its test item (called by ``ScenarioItem.runtest``)."""
-        setattr(item, VIEW, scenario_view(result, Redactor(target.credentials)))
+        redactor = Redactor(target.credentials)
+        redactor.learn_result(result)  # each item's report shows its own scenario only
+        setattr(item, VIEW, scenario_view(result, redactor))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(

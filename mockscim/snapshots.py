@@ -21,16 +21,16 @@ from mockscim.errors import ScimError
 from mockscim.indexes import fold
 from mockscim.membership import dedupe_members
 from mockscim.membership import find_cycle
-from mockscim.schemas.inline import inline
+from mockscim.schemas import standalone_validator
 from mockscim.scim.resource import is_datetime
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
-
-if TYPE_CHECKING:  # imported on first use: the server starts without jsonschema (cold start)
-    from jsonschema import Draft202012Validator
 from mockscim.store_state import StoreState
 from mockscim.store_state import check_storable
 from mockscim.store_state import clone
+
+if TYPE_CHECKING:  # imported on first use: the server starts without jsonschema (cold start)
+    from jsonschema import Draft202012Validator
 
 SNAPSHOT_FORMAT = "mockscim-state/1"
 FILE_FORMAT = "mockscim-state-file/1"
@@ -59,18 +59,13 @@ def file_schema() -> dict[str, Any]:
 @cache
 def _validator(part: str) -> Draft202012Validator:
     """A validator for the whole file (``file``), its envelope only, or a snapshot."""
-    from jsonschema import Draft202012Validator
-    from referencing import Registry
-    from referencing import Resource
-
     schema = file_schema()
     if part == "snapshot":
         schema = {"$ref": "#/$defs/snapshot", "$defs": schema["$defs"]}
     elif part == "envelope":  # the file around the snapshot; the snapshot is checked by restore
         schema = {**schema, "properties": {**schema["properties"], "state": {"type": "object"}}}
     # $refs inlined: resolving them again for every resource was most of a large file's load time.
-    registry = Registry().with_resource(SCHEMA_URI, Resource.from_contents(file_schema()))
-    return Draft202012Validator(inline({**schema, "$id": SCHEMA_URI}, SCHEMA_URI, registry))
+    return standalone_validator({**schema, "$id": SCHEMA_URI})
 
 
 def shape_problems(document: Any, part: str = "snapshot") -> list[Problem]:

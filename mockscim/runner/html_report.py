@@ -172,11 +172,9 @@ def step_view(step: StepResult, redactor: Redactor) -> dict[str, Any]:
     }
 
 
-def scenario_view(result: ScenarioResult, redactor: Redactor, *, learn: bool = True) -> dict[str, Any]:
+def scenario_view(result: ScenarioResult, redactor: Redactor) -> dict[str, Any]:
     """One scenario as JSON-ready data: the JSON report's keys, its group, description and step
-    views (its own passwords learnt first unless the caller taught ``redactor`` already)."""
-    if learn:
-        redactor.learn_result(result)
+    views (the caller has taught ``redactor`` the passwords of every scenario it shows)."""
     scenario = result.scenario
     return {
         "name": redactor.text(scenario.name),
@@ -266,7 +264,7 @@ def html_report(
     """The HTML report of a run (credentials of ``target`` and passwords in bodies redacted)."""
     redactor = Redactor(target.credentials)
     redactor.learn_results(results)  # every scenario's, before any is shown
-    views = [scenario_view(result, redactor, learn=False) for result in results]
+    views = [scenario_view(result, redactor) for result in results]
     return render(views, {"base_url": target.base_url, "label": target.label}, duration_ms, verdict)
 
 

@@ -85,9 +85,12 @@ def standalone_validator(schema: dict[str, Any]) -> Draft202012Validator:
     from jsonschema import Draft202012Validator
     from referencing import Registry
     from referencing import Resource
+    from referencing.jsonschema import DRAFT202012
 
-    uri = schema["$id"]
-    registry = Registry().with_resource(uri, Resource.from_contents(schema))
+    uri = schema["$id"]  # a part of a document may lack "$schema": draft 2020-12 is mockscim's
+    registry = Registry().with_resource(
+        uri, Resource.from_contents(schema, default_specification=DRAFT202012)
+    )
     return Draft202012Validator(inline(schema, uri, registry), registry=registry)
 
 
