@@ -8,14 +8,14 @@ import hmac
 from urllib.parse import urlsplit
 
 from flask import Flask
-from flask import g
-from flask import request
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.errors import Forbidden
 from mockscim.errors import Unauthorized
 from mockscim.profiles import Profile
+from mockscim.server.context import current_request
+from mockscim.server.context import scope
 from mockscim.server.inspection import is_scim
 from mockscim.server.state import TENANT_KEY
 from mockscim.server.state import AppState
@@ -97,7 +97,7 @@ def check_credentials(auth: AuthConfig, profile: Profile) -> None:
     """Raise Unauthorized (401 with a challenge) unless the request carries valid credentials."""
     if auth.mode == "none":
         return
-    header = request.headers.get("Authorization")
+    header = current_request().environ.get("HTTP_AUTHORIZATION")
     scheme = "Basic" if auth.mode == "basic" else "Bearer"
     if header and (
         (auth.mode == "basic" and _basic_ok(header, auth))
@@ -118,7 +118,7 @@ def check_credentials(auth: AuthConfig, profile: Profile) -> None:
 
 def check_admin_token(token: str) -> None:
     """Raise Unauthorized unless the request carries ``Authorization: Bearer <token>`` (--admin-token)."""
-    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    given = current_request().environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ").strip()
     if not same(header_text(given), token):
         raise Unauthorized(
             "the admin API needs 'Authorization: Bearer <admin token>' (--admin-token)",
@@ -146,6 +146,7 @@ def refuse_cross_site() -> None:
     Browsers mark requests from other sites (``Sec-Fetch-Site``, ``Origin``); curl and the
     runner send neither, so scripted use is unaffected. Read-only calls stay allowed.
     """
+    request = current_request()
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     site = request.headers.get("Sec-Fetch-Site", "")
@@ -187,12 +188,12 @@ def _resolve_tenant(settings: Settings) -> AppState:
     ``--max-tenants``; any other request gets the registry's stand-in, which answers as a
     tenant with the server's credentials does and holds nothing, so that an anonymous client
     cannot tell which tenants exist."""
-    name = request.environ.get(TENANT_KEY)
+    name = current_request().environ.get(TENANT_KEY)
     registry = tenants()
     if name is None or registry.known(name) or _carries_server_credentials(settings):
         return get_state()
-    g.mockscim_state = registry.stand_in()
-    return g.mockscim_state
+    state = scope().mockscim_state = registry.stand_in()
+    return state
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -200,11 +201,11 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _authenticate() -> None:
-        if request.endpoint in OPEN_ENDPOINTS:
+        if current_request().endpoint in OPEN_ENDPOINTS:
             return
         state = _resolve_tenant(settings)
         # Everything under the SCIM base path needs credentials, unknown paths included, so a
         # wrong credential is always a 401 and never reveals which endpoints exist.
         if is_scim(settings):
             check_credentials(state.credentials, settings.profile)
-            g.mockscim_authenticated = True  # the journal keeps only a summary of anything else
+            scope().mockscim_authenticated = True  # the journal keeps only a summary of anything else

@@ -12,8 +12,6 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
-from flask import g
-from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockscim import jsontext
@@ -22,6 +20,8 @@ from mockscim.errors import InvalidValue
 from mockscim.errors import PayloadTooLarge
 from mockscim.errors import ScimError
 from mockscim.errors import UnsupportedMediaType
+from mockscim.server.context import current_request
+from mockscim.server.context import scope
 
 JSON_TYPES = ("application/scim+json", "application/json")
 
@@ -32,14 +32,14 @@ class RequestBody:
     def __init__(self) -> None:
         self.too_large: RequestEntityTooLarge | None = None
         try:
-            self.raw: bytes | None = request.get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
+            self.raw: bytes | None = current_request().get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
         except RequestEntityTooLarge as exc:
             self.raw, self.too_large = None, exc
 
     @property
     def size(self) -> int:
         """The body's length in bytes (the declared length when it was too large to read)."""
-        return len(self.raw) if self.raw is not None else request.content_length or 0
+        return len(self.raw) if self.raw is not None else current_request().content_length or 0
 
     @cached_property
     def parsed(self) -> tuple[Any, ScimError | None]:
@@ -59,14 +59,17 @@ class RequestBody:
 
 def request_body() -> RequestBody:
     """The current request's body, read once and cached for the request."""
-    if "mockscim_body" not in g:
-        g.mockscim_body = RequestBody()
-    return g.mockscim_body
+    g = scope()
+    body = getattr(g, "mockscim_body", None)
+    if body is None:
+        body = g.mockscim_body = RequestBody()
+    return body
 
 
 def _cut_at_limit(data: bytes) -> bool:
     """True for a streamed (chunked) body that goes on past the limit: werkzeug stops reading
     it at the limit instead of refusing it, which would turn a 413 into a 400 for bad JSON."""
+    request = current_request()
     limit = request.max_content_length
     if limit is None or request.content_length is not None or len(data) < limit:
         return False
@@ -75,6 +78,7 @@ def _cut_at_limit(data: bytes) -> bool:
 
 def read_json() -> Any:
     """The request body as JSON; raise 415 for other media types, 413 above the limit, 400 for bad JSON."""
+    request = current_request()
     mimetype = request.mimetype
     if mimetype and mimetype not in JSON_TYPES and not mimetype.endswith("+json"):
         raise UnsupportedMediaType(

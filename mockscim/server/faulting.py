@@ -12,14 +12,14 @@ from typing import Any
 
 from flask import Flask
 from flask import Response
-from flask import g
-from flask import request
 
 from mockscim.config import Settings
 from mockscim.errors import ScimError
 from mockscim.faults import Fault
 from mockscim.faults import FaultError
 from mockscim.faults import fault_tenant
+from mockscim.server.context import current_request
+from mockscim.server.context import scope
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
 from mockscim.server.middleware import CLOSE_KEY
@@ -51,17 +51,17 @@ def before_view(state: AppState) -> Response | None:
     """Apply the rate limit and any matching fault; return a response to short-circuit the view."""
     limiter = state.limiter
     if limiter is not None and (wait := limiter.acquire()) is not None:
-        g.mockscim_fault = {"rate_limited": True, "retry_after": wait}
+        scope().mockscim_fault = {"rate_limited": True, "retry_after": wait}
         raise ScimError(
             f"rate limit exceeded; retry after {wait} s", status=429, headers={"Retry-After": str(wait)}
         )
     if not state.faults.list():
         return None  # nothing to match: the request need not be classified
     operation, scim_path = inspection().classification.operation, inspection().envelope["path"]
-    fault = state.faults.pick(request.method, scim_path, operation, state.name)
+    fault = state.faults.pick(current_request().method, scim_path, operation, state.name)
     if fault is None:
         return None
-    g.mockscim_fault = fault.describe()
+    scope().mockscim_fault = fault.describe()
     return _perform(state, fault)
 
 
@@ -77,17 +77,17 @@ def _perform(state: AppState, fault: Fault) -> Response | None:
     elif action.kind == "status":
         raise _status_error(action.status, action.detail, action.scim_type, action.retry_after)
     elif action.kind == "close":
-        request.environ[CLOSE_KEY] = True
+        current_request().environ[CLOSE_KEY] = True
         return Response(status=204)  # never sent: the connection is closed instead
     else:
-        g.mockscim_after = action
+        scope().mockscim_after = action
     return None
 
 
 def _sleep(seconds: float) -> None:
     """Sleep, but stop when the client hangs up: a worker of the bounded pool (serving.py)
     should not wait out a timeout nobody is waiting for any more."""
-    gone = request.environ.get(GONE_KEY)
+    gone = current_request().environ.get(GONE_KEY)
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         if gone is not None and gone():
@@ -106,19 +106,19 @@ def _status_error(
 
 def after_view(response: Response) -> None:
     """The part of a fault that changes the response: cut it (``malformed``) or pace it (``trickle``)."""
-    action = g.get("mockscim_after")
+    action = getattr(scope(), "mockscim_after", None)
     if action is None or response.is_streamed:
         return
     if action.kind == "malformed":
         body = response.get_data()  # cut mid-document, so it is not valid JSON
         response.set_data(body[: max(1, len(body) // 2)])
     elif action.kind == "trickle":
-        request.environ[TRICKLE_KEY] = action.trickle_bps  # paced as it is sent, after the journal
+        current_request().environ[TRICKLE_KEY] = action.trickle_bps  # paced as it is sent, after the journal
 
 
 def fault_mark() -> dict[str, Any] | None:
     """What the journal records about the fault applied to this request, if any."""
-    return g.get("mockscim_fault")
+    return getattr(scope(), "mockscim_fault", None)
 
 
 def load_faults(registry: Any, document: Any) -> int:

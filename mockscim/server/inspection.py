@@ -12,8 +12,6 @@ from dataclasses import field
 from typing import Any
 
 from flask import Flask
-from flask import g
-from flask import request
 
 from mockscim.config import Settings
 from mockscim.constants import ADMIN_PREFIX
@@ -29,6 +27,8 @@ from mockscim.inspect.findings import path_warnings
 from mockscim.inspect.masking import mask_text
 from mockscim.inspect.members import unknown_members
 from mockscim.server.bodies import request_body
+from mockscim.server.context import current_request
+from mockscim.server.context import scope
 from mockscim.server.middleware import RAW_PATH_KEY
 from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
@@ -37,7 +37,7 @@ from mockscim.server.state import get_state
 
 def is_scim(settings: Settings) -> bool:
     """True for requests under the SCIM base path (never the admin API)."""
-    path = request.path
+    path = current_request().path
     if path.startswith(ADMIN_PREFIX + "/") or path == ADMIN_PREFIX:
         return False
     base = settings.base_path
@@ -114,27 +114,30 @@ def recorded_body(limit: int) -> tuple[Any, str | None]:
 PRIOR_ATTRIBUTES = ("active", "displayName")
 
 
-def _prior(rtype: str | None, rid: str | None) -> dict[str, Any] | None:
+def _prior(method: str, rtype: str | None, rid: str | None) -> dict[str, Any] | None:
     """The stored resource's ``active`` and ``displayName`` before a PUT/PATCH, so a flip of
     ``active`` or a rename can be recognised (read in place: a copy cost O(members) on groups)."""
-    if rid is None or rtype is None or request.method not in ("PUT", "PATCH"):
+    if rid is None or rtype is None or method not in ("PUT", "PATCH"):
         return None
     return get_state().store.peek(rtype, rid, PRIOR_ATTRIBUTES)
 
 
 def inspection() -> Inspection:
     """Envelope and classification of the current SCIM request, computed once per request."""
-    if "mockscim_inspection" in g:
-        return g.mockscim_inspection
-    settings = get_state().settings
+    g = scope()
+    known = getattr(g, "mockscim_inspection", None)
+    if known is not None:
+        return known
+    request, state = current_request(), get_state()
+    settings = state.settings
     base = settings.base_path
     scim_path = request.path[len(base) :] if base else request.path
     body, problem = recorded_body(settings.journal_body_limit)
     envelope = make_envelope(request.method, scim_path, first_values(query_pairs()), request_headers(), body)
     _, rtype, rid = route_of(scim_path)
-    classification = classify(envelope, _prior(rtype, rid))
+    classification = classify(envelope, _prior(request.method, rtype, rid))
     raw_path = request.environ.get(RAW_PATH_KEY)
-    store = get_state().store  # group members are looked up now, while the store is as it was
+    store = state.store  # group members are looked up now, while the store is as it was
     unknown = unknown_members(envelope, lambda mid: store.exists("User", mid) or store.exists("Group", mid))
     g.mockscim_inspection = Inspection(envelope, classification, problem, raw_path, base, unknown)
     return g.mockscim_inspection

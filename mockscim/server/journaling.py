@@ -24,8 +24,6 @@ from typing import Any
 
 from flask import Flask
 from flask import Response
-from flask import g
-from flask import request
 
 from mockscim.clock import isoformat
 from mockscim.clock import monotonic
@@ -42,6 +40,8 @@ from mockscim.inspect.masking import redact
 from mockscim.journal_packing import expand
 from mockscim.journal_packing import shrink
 from mockscim.server import faulting
+from mockscim.server.context import current_request
+from mockscim.server.context import scope
 from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import inspection
 from mockscim.server.inspection import is_scim
@@ -82,6 +82,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _start() -> None:
+        g = scope()
         g.mockscim_at = isoformat(tenants().default.store.clock.now())  # tenants share one clock
         g.mockscim_started = monotonic()
 
@@ -91,17 +92,17 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.after_request
     def _record(response: Response) -> Response:
-        state = resolved_state()  # None: unknown tenant, or refused before it was created
+        g, state = scope(), resolved_state()  # None: unknown tenant, or refused before it was created
         if state is not None and not state.stand_in and "mockscim_started" in g and is_scim(settings):
             turn = g.pop("mockscim_turn", None)
             try:
                 # Build and pack the entry first: only the append itself waits for its turn, so
                 # the workers do not queue behind each other's JSON and compression.
                 if g.get(AUTHENTICATED):
-                    entry, complete, held = _entry(response, inspection(), g.mockscim_started)
+                    entry, complete, held = _entry(response, inspection(), g)
                     prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
-                    prepared = state.journal.prepare(_summary(response, g.mockscim_started, settings))
+                    prepared = state.journal.prepare(_summary(response, g, settings))
                 if turn is not None:
                     state.order.wait(turn)
                 state.journal.add(prepared)
@@ -112,7 +113,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.teardown_request
     def _release(_: BaseException | None) -> None:
-        turn = g.pop("mockscim_turn", None)  # an after hook failed before _record called it
+        turn = scope().pop("mockscim_turn", None)  # an after hook failed before _record called it
         if turn is not None and (state := resolved_state()) is not None:
             state.order.done(turn)
 
@@ -122,8 +123,8 @@ def _in_store_order(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(view)
     def guarded(**kwargs: Any) -> Any:
-        state = get_state()
-        if request.method in READS:
+        state, g = get_state(), scope()
+        if current_request().method in READS:
             # A read changes nothing, so its place among the writes needs no lock: its ticket
             # is taken after the store answered it. Holding the lock here made every worker wait
             # for every other one (about half the throughput of lookups and gets at 8 threads).
@@ -156,13 +157,13 @@ def _bounded(pairs: dict[str, str], bounds: Bounds) -> dict[str, str]:
     return out
 
 
-def _summary(response: Response, started: float, settings: Settings) -> dict[str, Any]:
+def _summary(response: Response, g: Any, settings: Settings) -> dict[str, Any]:
     """What the journal keeps of a request that did not authenticate: bounded, and no body.
 
     The query stays (cut and masked) so ``mockscim verify`` can match Okta's request with wrong
     credentials (``scenarios/okta/negative/bad-credentials``); the body is only counted.
     """
-    base = settings.base_path
+    request, base = current_request(), settings.base_path
     scim_path = request.path[len(base) :] if base and request.path.startswith(base) else request.path
     query = _bounded(mask_query(first_values(query_pairs())), ANONYMOUS)
     headers = _bounded(mask_headers(request_headers()), ANONYMOUS)
@@ -170,7 +171,7 @@ def _summary(response: Response, started: float, settings: Settings) -> dict[str
     classification = classify({**envelope, "query": query, "headers": headers, "body": None})
     return {
         "at": g.mockscim_at,
-        "duration_ms": round((monotonic() - started) * 1000, 3),
+        "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3),
         "request": {
             "method": envelope["method"],
             "path": _cut(request.script_root + request.path, ANONYMOUS.length),
@@ -203,7 +204,7 @@ def _response_headers(response: Response) -> dict[str, str]:
     return dict(response.headers.to_wsgi_list())
 
 
-def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[str, Any], Any, int]:
+def _entry(response: Response, info: Inspection, g: Any) -> tuple[dict[str, Any], Any, int]:
     """The journal entry for one authenticated request/response pair, the function that
     completes it, and the bytes that function holds until it runs.
 
@@ -213,7 +214,7 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
     The completer keeps the response's bytes (at most ``--journal-body-limit``) compressed, not
     the dict the view rendered, so what it holds is small and counted exactly.
     """
-    envelope, classification = info.envelope, info.classification
+    envelope, classification, request = info.envelope, info.classification, current_request()
     sent = b"" if response.is_streamed else response.get_data()
     limit = get_state().settings.journal_body_limit
     secrets = request_secrets()
@@ -221,14 +222,14 @@ def _entry(response: Response, info: Inspection, started: float) -> tuple[dict[s
     request_part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
     entry = {
         "at": g.mockscim_at,
-        "duration_ms": round((monotonic() - started) * 1000, 3),
+        "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3),
         "request": redact(request_part, secrets),
         "response": {"status": response.status_code, "headers": mask_headers(_response_headers(response))},
         "operation": classification.operation,
         "dialect": classification.dialect,
         "fault": faulting.fault_mark(),
     }
-    completion = _Completion(info, sent, limit, secrets)
+    completion = _Completion(info, sent, limit, secrets, request.method == "POST")
     return entry, completion, len(completion.held[1]) + PENDING_OVERHEAD
 
 
@@ -255,10 +256,12 @@ class _Completion:
         "unknown",
     )
 
-    def __init__(self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str]) -> None:
+    def __init__(
+        self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str], is_post: bool
+    ) -> None:
         self.size, self.limit, self.secrets = len(sent), limit, secrets
         self.held = (False, sent if len(sent) <= limit else b"")  # (compressed?, bytes): one attribute
-        self.is_post = request.method == "POST"
+        self.is_post = is_post
         self.classification, self.found = info.classification, info.computed_findings()  # strict mode's
         self.problem, self.raw_path, self.base = info.body_problem, info.raw_path, info.base_path
         self.unknown = info.unknown_members

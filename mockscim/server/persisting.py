@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 from flask import Response
-from flask import g
 
 from mockscim.config import Settings
 from mockscim.errors import ScimError
 from mockscim.persistence import StateFile
+from mockscim.server.context import scope
 from mockscim.server.responses import scim_response
 from mockscim.server.state import resolved_state
 from mockscim.server.state import tenants
@@ -33,14 +33,14 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def _note_generation() -> None:
-        g.mockscim_generation = tenants().default.store.generation
+        scope().mockscim_generation = tenants().default.store.generation
 
     @app.after_request
     def _persist(response: Response) -> Response:
         default = tenants().default
-        if resolved_state() is default and g.get("mockscim_generation", default.store.generation) != (
-            default.store.generation
-        ):
+        if resolved_state() is default and getattr(
+            scope(), "mockscim_generation", default.store.generation
+        ) != (default.store.generation):
             try:
                 state_file.changed()
             except ScimError as exc:  # request mode: not saved, so not acknowledged (503)

@@ -6,7 +6,7 @@ Every SCIM request is recorded with its headers and query; werkzeug's lazy views
 
 from __future__ import annotations
 
-from flask import request
+from mockscim.server.context import current_request
 
 # What werkzeug's EnvironHeaders lists besides the HTTP_* keys, and which HTTP_* keys it skips.
 _CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
@@ -17,7 +17,7 @@ def request_headers() -> dict[str, str]:
     """The request's headers, exactly as ``dict(request.headers)`` lists them, read from the WSGI
     environ in one pass (werkzeug's header view cost several times more, on every request)."""
     out = {}
-    for key, value in request.environ.items():
+    for key, value in current_request().environ.items():
         if key.startswith("HTTP_"):
             if key not in _SHADOWED_KEYS:
                 out[key[5:].replace("_", "-").title()] = value
@@ -28,4 +28,5 @@ def request_headers() -> dict[str, str]:
 
 def query_pairs() -> list[tuple[str, str]]:
     """The query's (name, value) pairs in order; an empty query string is not parsed at all."""
+    request = current_request()
     return list(request.args.items(multi=True)) if request.environ.get("QUERY_STRING") else []

@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import quote
 
-from flask import g
 from flask import has_request_context
 
 from mockscim import jsontext
@@ -25,7 +24,7 @@ from mockscim.inspect.masking import mask_text
 from mockscim.inspect.masking import mentions_password
 from mockscim.inspect.masking import redact
 from mockscim.inspect.masking import secret_values
-from mockscim.server.bodies import request_body
+from mockscim.server.context import scope
 from mockscim.server.reading import query_pairs
 
 # The loggers the server writes through (the request log, errors, Flask's own).
@@ -39,10 +38,12 @@ def request_secrets() -> frozenset[str]:
     """The passwords the current request carries (body and query), computed once per request."""
     if not has_request_context():
         return NONE
-    if "mockscim_secrets" not in g:
+    g = scope()
+    known = getattr(g, "mockscim_secrets", None)
+    if known is None:
         found: set[str] = set()
         # Only a body something parsed can have been quoted; an unread one (a 401) is not parsed here.
-        body = request_body() if "mockscim_body" in g else None
+        body = getattr(g, "mockscim_body", None)
         parse = body.parsed_already() if body is not None else None
         if parse is not None and parse[1] is None and _may_name_a_password(body.raw or b""):
             found |= secret_values(parse[0])
@@ -51,8 +52,8 @@ def request_secrets() -> frozenset[str]:
                 found.add(value)
             elif key.casefold() == "filter":
                 found |= filter_secrets(value)
-        g.mockscim_secrets = frozenset(found) if found else NONE  # shared: most requests carry none
-    return g.mockscim_secrets
+        known = g.mockscim_secrets = frozenset(found) if found else NONE  # shared: most carry none
+    return known
 
 
 def _may_name_a_password(raw: bytes) -> bool:

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 from urllib.parse import urlunsplit
 
 from flask import Response
-from flask import request
 from werkzeug.sansio.utils import get_host
 
 from mockscim import jsontext
 from mockscim.constants import SCIM_MEDIA_TYPE
+from mockscim.server.context import current_request
 from mockscim.server.state import get_state
 
 # RFC 9110 §8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E / obs-text;
@@ -39,7 +39,7 @@ def base_url() -> str:
     only with ``--trust-proxy``: otherwise anyone could make ``meta.location`` and ``Location``
     point at a host of their choosing (Host header poisoning).
     """
-    settings = get_state().settings
+    settings, request = get_state().settings, current_request()
     if settings.public_url:
         return settings.public_url.rstrip("/")
     if settings.trust_proxy:

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint
 from flask import Response
-from flask import request
 
 from mockscim.errors import InvalidFilter
 from mockscim.errors import NotFound
@@ -26,6 +25,7 @@ from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import ResourceType
 from mockscim.server.bodies import read_json
+from mockscim.server.context import current_request
 from mockscim.server.render import render
 from mockscim.server.responses import base_url
 from mockscim.server.responses import etag
@@ -38,7 +38,7 @@ bp = Blueprint("scim", __name__)
 
 def _if_match() -> frozenset[int] | None:
     """The versions an If-Match header accepts (None for absent or ``*``); bad values match none."""
-    wanted = parse_etag(request.headers.get("If-Match"))
+    wanted = parse_etag(current_request().environ.get("HTTP_IF_MATCH"))
     return wanted if isinstance(wanted, frozenset) else None
 
 
@@ -53,10 +53,14 @@ def _one(rtype: ResourceType, record: dict[str, Any], status: int = 200) -> Resp
 
 def _projection() -> SearchRequest | None:
     """attributes/excludedAttributes on single-resource requests (RFC 7644 §3.9)."""
-    if not ({"attributes", "excludedAttributes"} & set(request.args)):
+    request = current_request()
+    if not request.environ.get("QUERY_STRING"):
+        return None
+    args = request.args
+    if "attributes" not in args and "excludedAttributes" not in args:
         return None
     return build_search(
-        {k: request.args[k] for k in ("attributes", "excludedAttributes") if k in request.args},
+        {k: args[k] for k in ("attributes", "excludedAttributes") if k in args},
         get_state().limits,
     )
 
@@ -73,7 +77,7 @@ def _search(rtype: ResourceType, search: SearchRequest) -> Response:
 def list_resources(rtype: str) -> Response:
     """GET /Users, GET /Groups: filter, paginate, sort, project (RFC 7644 §3.4.2)."""
     state = get_state()
-    return _search(state.types[rtype], build_search(request.args, state.limits))
+    return _search(state.types[rtype], build_search(current_request().args, state.limits))
 
 
 def search_resources(rtype: str) -> Response:
@@ -96,7 +100,7 @@ def get_resource(rtype: str, rid: str) -> Response:
     """GET /Users/{id}: 200, or 304 when If-None-Match names the current version."""
     state = get_state()
     rt, record = state.types[rtype], state.store.get(rtype, rid)
-    wanted = parse_etag(request.headers.get("If-None-Match"))
+    wanted = parse_etag(current_request().environ.get("HTTP_IF_NONE_MATCH"))
     if wanted == "*" or (isinstance(wanted, frozenset) and record["meta"]["version"] in wanted):
         return Response(status=304, headers={"ETag": etag(record["meta"]["version"])})
     return _one(rt, record)
@@ -226,7 +230,7 @@ def schema(urn: str) -> Response:
 @bp.route("/Bulk", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], strict_slashes=False)
 def not_implemented(rest: str = "") -> Response:
     """/Me and /Bulk are optional (RFC 7644 §3.11, §3.7) and not implemented; see the config."""
-    name = "/Me" if "/Me" in request.path else "/Bulk"
+    name = "/Me" if "/Me" in current_request().path else "/Bulk"
     raise NotImplementedScim(
         f"{name} is not implemented by mockscim; /ServiceProviderConfig lists what is supported"
     )

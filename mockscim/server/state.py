@@ -14,10 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
-from flask import current_app
-from flask import g
-from flask import request
-
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.errors import Forbidden
@@ -28,6 +24,7 @@ from mockscim.faults import RateLimiter
 from mockscim.journal import Journal
 from mockscim.scim.query import Limits
 from mockscim.scim.schema import ResourceType
+from mockscim.server import context
 from mockscim.server.turnstile import Turnstile
 from mockscim.store import InMemoryStore
 
@@ -142,16 +139,18 @@ class Tenants:
 
 def tenants() -> Tenants:
     """The tenant registry of the current app."""
-    return current_app.extensions["mockscim.tenants"]
+    return context.app().extensions["mockscim.tenants"]
 
 
 def get_state() -> AppState:
     """The state of the tenant handling the current request."""
-    if "mockscim_state" not in g:
-        g.mockscim_state = tenants().resolve(request.environ.get(TENANT_KEY))
-    return g.mockscim_state
+    g = context.scope()
+    state = getattr(g, "mockscim_state", None)
+    if state is None:
+        state = g.mockscim_state = tenants().resolve(context.current_request().environ.get(TENANT_KEY))
+    return state
 
 
 def resolved_state() -> AppState | None:
     """The current request's tenant if a hook already resolved it; never creates a tenant."""
-    return g.get("mockscim_state")
+    return getattr(context.scope(), "mockscim_state", None)
