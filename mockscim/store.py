@@ -124,10 +124,13 @@ class InMemoryStore:
                 raise
 
     # -- reads -----------------------------------------------------------------------------
-    def get(self, rtype: str, rid: str) -> Record:
-        """Return a copy of the resource (users carry derived ``groups``); raise NotFound."""
+    def get(self, rtype: str, rid: str, *, copy: bool = True) -> Record:
+        """Return a copy of the resource (users carry derived ``groups``); raise NotFound.
+
+        ``copy=False`` returns a read-only view instead (see ``query``): the SCIM views only
+        render it, and a deep copy was a tenth of a GET's own work."""
         with self._lock:
-            return self._view(rtype, self._require(rtype, rid))
+            return self._view(rtype, self._require(rtype, rid), copy=copy)
 
     def peek(self, rtype: str, rid: str, names: tuple[str, ...]) -> dict[str, Any] | None:
         """The named attributes of a stored resource, uncopied (read only), or None: no copy."""
@@ -198,9 +201,16 @@ class InMemoryStore:
 
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self, rtype: str, resource: Record, *, password: str | None = None, rid: str | None = None
+        self,
+        rtype: str,
+        resource: Record,
+        *,
+        password: str | None = None,
+        rid: str | None = None,
+        copy: bool = True,
     ) -> Record:
-        """Store a new resource (already validated); return a copy with id and meta."""
+        """Store a new resource (already validated); return a copy with id and meta (a read-only
+        view with ``copy=False``)."""
         with self._lock:
             state = self._state
             rid = rid or self.ids.new_id()
@@ -213,7 +223,7 @@ class InMemoryStore:
             state.seq += 1
             record["_seq"] = state.seq
             state.put(rtype, record, secret)
-            return self._view(rtype, record)
+            return self._view(rtype, record, copy=copy)
 
     def replace(
         self,
@@ -223,10 +233,12 @@ class InMemoryStore:
         *,
         password: str | None = None,
         version: Versions = None,
+        copy: bool = True,
     ) -> Record:
-        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness."""
+        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness.
+        The result is a copy, or a read-only view with ``copy=False``."""
         with self._lock:
-            return self._replace(rtype, rid, clone(resource), password, version, copy=True)
+            return self._replace(rtype, rid, clone(resource), password, version, copy=copy)
 
     def _replace(
         self, rtype: str, rid: str, owned: Record, password: str | None, version: Versions, *, copy: bool

@@ -93,13 +93,13 @@ def create_resource(rtype: str) -> Response:
     resource, password = normalize_resource(
         read_json(), rt, custom_extensions=state.settings.profile.custom_extensions
     )
-    return _one(rt, state.store.create(rtype, resource, password=password), 201)
+    return _one(rt, state.store.create(rtype, resource, password=password, copy=False), 201)
 
 
 def get_resource(rtype: str, rid: str) -> Response:
     """GET /Users/{id}: 200, or 304 when If-None-Match names the current version."""
     state = get_state()
-    rt, record = state.types[rtype], state.store.get(rtype, rid)
+    rt, record = state.types[rtype], state.store.get(rtype, rid, copy=False)  # only rendered
     wanted = parse_etag(current_request().environ.get("HTTP_IF_NONE_MATCH"))
     if wanted == "*" or (isinstance(wanted, frozenset) and record["meta"]["version"] in wanted):
         return Response(status=304, headers={"ETag": etag(record["meta"]["version"])})
@@ -115,8 +115,10 @@ def replace_resource(rtype: str, rid: str) -> Response:
     )
     with state.store.lock:  # re-entrant: the comparison and the write see one state
         if rt.immutable():
-            keep_immutable(state.store.get(rtype, rid), resource, rt)
-        record = state.store.replace(rtype, rid, resource, password=password, version=_if_match())
+            keep_immutable(state.store.get(rtype, rid, copy=False), resource, rt)
+        record = state.store.replace(
+            rtype, rid, resource, password=password, version=_if_match(), copy=False
+        )
     return _one(rt, record)
 
 
