@@ -1,8 +1,8 @@
 """In-memory SCIM store: thread-safe, hands out copies, keeps indexes for Okta's lookups.
 
 The store knows nothing about HTTP. It keeps an integer ``meta.version`` per resource; the
-HTTP layer renders ``W/"n"`` ETags and ``meta.location``. Every public method returns copies,
-so callers can never change stored state by accident.
+HTTP layer renders ``W/"n"`` ETags and ``meta.location``. Every public method returns copies
+(or read-only views when asked), so callers can never change stored state by accident.
 
 All of its content is one ``StoreState`` (``store_state.py``). Every write is all or nothing:
 it builds the new record and runs every check that can fail (uniqueness, members, nesting, text
@@ -111,8 +111,7 @@ class InMemoryStore:
     def atomically(self) -> Iterator[InMemoryStore]:
         """Several writes as one: if the block raises, the store is as it was before it.
 
-        The block works on a copy of the state (records are shared, the indexes copied), so it
-        costs time in proportion to the store; seeds use it.
+        It works on a copy of the state (records shared, indexes copied: O(store)); seeds use it.
         """
         with self._lock:
             before = self._state
@@ -125,10 +124,7 @@ class InMemoryStore:
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, rtype: str, rid: str, *, copy: bool = True) -> Record:
-        """Return a copy of the resource (users carry derived ``groups``); raise NotFound.
-
-        ``copy=False`` returns a read-only view instead (see ``query``): the SCIM views only
-        render it, and a deep copy was a tenth of a GET's own work."""
+        """A copy of the resource (with derived ``groups``), or a read-only view; raise NotFound."""
         with self._lock:
             return self._view(rtype, self._require(rtype, rid), copy=copy)
 
@@ -201,16 +197,9 @@ class InMemoryStore:
 
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self,
-        rtype: str,
-        resource: Record,
-        *,
-        password: str | None = None,
-        rid: str | None = None,
-        copy: bool = True,
+        self, rtype: str, resource: Record, *, password: str | None = None, rid: str | None = None
     ) -> Record:
-        """Store a new resource (already validated); return a copy with id and meta (a read-only
-        view with ``copy=False``)."""
+        """Store a new resource (already validated); return a copy with id and meta."""
         with self._lock:
             state = self._state
             rid = rid or self.ids.new_id()
@@ -223,7 +212,7 @@ class InMemoryStore:
             state.seq += 1
             record["_seq"] = state.seq
             state.put(rtype, record, secret)
-            return self._view(rtype, record, copy=copy)
+            return self._view(rtype, record)
 
     def replace(
         self,
@@ -235,8 +224,7 @@ class InMemoryStore:
         version: Versions = None,
         copy: bool = True,
     ) -> Record:
-        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness.
-        The result is a copy, or a read-only view with ``copy=False``."""
+        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness."""
         with self._lock:
             return self._replace(rtype, rid, clone(resource), password, version, copy=copy)
 

@@ -29,6 +29,7 @@ from mockscim.server import inspection
 from mockscim.server import journaling
 from mockscim.server import persisting
 from mockscim.server.errorhandlers import register_error_handlers
+from mockscim.server.fastpath import FastPath
 from mockscim.server.middleware import BodyTrickler
 from mockscim.server.middleware import ConnectionCloser
 from mockscim.server.middleware import PathNormalizer
@@ -61,8 +62,12 @@ def create_app(
     journal: Journal | None = None,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    fast_path: bool = True,
 ) -> Flask:
-    """Build a mockscim WSGI app; every app (and every tenant) owns its own state."""
+    """Build a mockscim WSGI app; every app (and every tenant) owns its own state.
+
+    ``fast_path=False`` serves every request through Flask's own machinery (``server/fastpath.py``
+    serves the SCIM resource routes without it; tests compare the two)."""
     settings = (settings or Settings()).validate()
     # --schema-extension files, read once: every tenant serves the same resource types.
     types = resource_types(load_extension_files(settings.schema_extensions))
@@ -87,7 +92,7 @@ def create_app(
     app.extensions["mockscim.tenants"] = registry
     _register(app, settings)
     _lifecycle(app, settings)
-    _wrap(app, settings)
+    _wrap(app, settings, fast_path)
     return app
 
 
@@ -173,8 +178,11 @@ def _register(app: Flask, settings: Settings) -> None:
         raise NotFound(f"this is a mockscim server; the SCIM base URL is {settings.base_path or '/'}")
 
 
-def _wrap(app: Flask, settings: Settings) -> None:
-    """WSGI middleware: trusted proxy headers (opt-in), fault pacing and closing, tenant prefixes, path normalization."""
+def _wrap(app: Flask, settings: Settings, fast_path: bool) -> None:
+    """WSGI middleware: the fast path, trusted proxy headers (opt-in), fault pacing and closing,
+    tenant prefixes, path normalization."""
+    if fast_path:
+        app.wsgi_app = FastPath(app.wsgi_app, app, settings.base_path)  # type: ignore[method-assign]
     if settings.trust_proxy:
         n = settings.trust_proxy
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=0)  # type: ignore[method-assign]

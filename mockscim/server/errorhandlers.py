@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from mockscim.errors import BadInput
 from mockscim.errors import InvalidValue
 from mockscim.errors import ScimError
+from mockscim.server.context import current_request
 from mockscim.server.redaction import redacted
 from mockscim.server.responses import scim_response
 
@@ -40,8 +41,7 @@ def register_error_handlers(app: Flask, *, base_path: str, max_body: int, debug:
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Response:
-        from flask import request
-
+        request = current_request()
         template = _HTTP_DETAILS.get(error.code or 500, error.description or error.name)
         detail = template.format(base=base_path, method=request.method, path=request.path, limit=max_body)
         scim = ScimError(detail, status=error.code or 500)

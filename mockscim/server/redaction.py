@@ -13,8 +13,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 from urllib.parse import quote
 
-from flask import has_request_context
-
 from mockscim import jsontext
 from mockscim.inspect.masking import MASK
 from mockscim.inspect.masking import filter_secrets
@@ -24,6 +22,7 @@ from mockscim.inspect.masking import mask_text
 from mockscim.inspect.masking import mentions_password
 from mockscim.inspect.masking import redact
 from mockscim.inspect.masking import secret_values
+from mockscim.server.context import in_request
 from mockscim.server.context import scope
 from mockscim.server.reading import query_pairs
 
@@ -36,7 +35,7 @@ NONE: frozenset[str] = frozenset()
 
 def request_secrets() -> frozenset[str]:
     """The passwords the current request carries (body and query), computed once per request."""
-    if not has_request_context():
+    if not in_request():
         return NONE
     g = scope()
     known = getattr(g, "mockscim_secrets", None)

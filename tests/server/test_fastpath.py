@@ -1,0 +1,231 @@
+"""The fast path (``server/fastpath.py``) answers exactly as Flask's own machinery does.
+
+Two real servers, one app with the fast path and one without, get the same sequence of requests
+(successes, every kind of refusal, conditional requests, passwords); every answer and every
+journal entry must be the same, and Flask must not have dispatched the fast app's requests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+from flask import request_started
+from support import okta_user
+
+from mockscim.clock import FixedClock
+from mockscim.config import AuthConfig
+from mockscim.config import Settings
+from mockscim.ids import IdGenerator
+from mockscim.server import create_app
+from mockscim.server.fastpath import FastPath
+from mockscim.server.serving import start_background
+
+USER, TOKEN = "okta", "fast-path-token"
+PUBLIC = "http://mock.test/scim/v2"  # both servers name the same URLs in meta.location and Location
+GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
+PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+MAX_BODY = 4096
+
+
+def _settings() -> Settings:
+    return Settings(
+        port=0, auth=AuthConfig.parse(f"basic:{USER}:{TOKEN}"), public_url=PUBLIC, max_body_bytes=MAX_BODY
+    )
+
+
+def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
+    return {"schemas": [PATCH_URN], "Operations": list(operations)}
+
+
+# (method, path, body or raw bytes, extra headers, credentials); {user} and {group} are the ids
+# the earlier requests created.
+SEQUENCE: list[tuple[str, str, Any, dict[str, str], tuple[str, str] | None]] = [
+    ("GET", '/Users?filter=userName eq "ann@example.com"', None, {}, (USER, TOKEN)),
+    ("POST", "/Users", okta_user("ann@example.com", password="Secret-Pa55"), {}, (USER, TOKEN)),
+    ("POST", "/Users", okta_user("ann@example.com"), {}, (USER, TOKEN)),
+    ("GET", "/Users/{user}", None, {}, (USER, TOKEN)),
+    ("GET", "/Users/{user}", None, {"If-None-Match": 'W/"1"'}, (USER, TOKEN)),
+    ("GET", "/Users/{user}?attributes=userName", None, {}, (USER, TOKEN)),
+    ("PUT", "/Users/{user}", okta_user("ann@example.com", active=False), {}, (USER, TOKEN)),
+    ("PUT", "/Users/{user}", okta_user("ann@example.com"), {"If-Match": 'W/"99"'}, (USER, TOKEN)),
+    ("PATCH", "/Users/{user}", _patch({"op": "replace", "value": {"active": True}}), {}, (USER, TOKEN)),
+    ("PATCH", "/Users/{user}", _patch({"op": "replace", "path": "nope[", "value": 1}), {}, (USER, TOKEN)),
+    ("POST", "/Users", b'{"userName": ', {}, (USER, TOKEN)),
+    ("POST", "/Users", b"userName=x", {"Content-Type": "text/plain"}, (USER, TOKEN)),
+    ("POST", "/Users", b'{"a": "' + b"x" * MAX_BODY + b'"}', {}, (USER, TOKEN)),
+    ("GET", "/Users/no-such-id", None, {}, (USER, TOKEN)),
+    ("GET", "/Users?filter=userName zz 1", None, {}, (USER, TOKEN)),
+    ("GET", "/Users?startIndex=1&count=2", None, {}, (USER, TOKEN)),
+    ("POST", "/Groups", {"schemas": [GROUP_URN], "displayName": "Team"}, {}, (USER, TOKEN)),
+    (
+        "PATCH",
+        "/Groups/{group}",
+        _patch({"op": "add", "path": "members", "value": [{"value": "{user}"}]}),
+        {},
+        (USER, TOKEN),
+    ),
+    ("GET", "/Groups/{group}", None, {}, (USER, TOKEN)),
+    (
+        "POST",
+        "/__admin/faults",
+        {"match": {"method": "GET"}, "action": {"malformed": True}, "times": 1},
+        {},
+        (USER, TOKEN),
+    ),
+    ("GET", "/Users/{user}", None, {}, (USER, TOKEN)),
+    (
+        "POST",
+        "/__admin/faults",
+        {"match": {"method": "PATCH"}, "action": {"status": 503}, "times": 1},
+        {},
+        (USER, TOKEN),
+    ),
+    ("PATCH", "/Users/{user}", _patch({"op": "replace", "value": {"active": False}}), {}, (USER, TOKEN)),
+    ("GET", "/Users/{user}", None, {}, None),
+    ("GET", "/Users/{user}", None, {}, (USER, "wrong")),
+    ("DELETE", "/Groups/{group}", None, {}, (USER, TOKEN)),
+    ("DELETE", "/Users/{user}", None, {"If-Match": 'W/"7"'}, (USER, TOKEN)),
+    ("DELETE", "/Users/{user}", None, {}, (USER, TOKEN)),
+    ("GET", "/Users/{user}", None, {}, (USER, TOKEN)),
+]
+
+
+ADMIN_STEPS = sum(path.startswith("/__admin") for _, path, *_ in SEQUENCE)
+
+
+def _filled(value: Any, ids: dict[str, str]) -> Any:
+    """``value`` with {user} and {group} replaced by the ids created so far."""
+    if isinstance(value, str):
+        for name, rid in ids.items():
+            value = value.replace("{" + name + "}", rid)
+        return value
+    if isinstance(value, dict):
+        return {k: _filled(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_filled(v, ids) for v in value]
+    return value
+
+
+def _send(base: str, step: tuple[Any, ...], ids: dict[str, str]) -> requests.Response:
+    method, path, body, headers, credentials = step
+    data = (
+        body if isinstance(body, bytes) else None if body is None else json.dumps(_filled(body, ids)).encode()
+    )
+    sent = {"Content-Type": "application/scim+json", **headers} if data is not None else headers
+    url = base + ("" if path.startswith("/__admin") else "/scim/v2") + _filled(path, ids)
+    return requests.request(method, url, data=data, headers=sent, auth=credentials, timeout=10)
+
+
+def _answer(response: requests.Response) -> dict[str, Any]:
+    """What a client sees, minus the date waitress stamps on it."""
+    headers = {k: v for k, v in response.headers.items() if k.lower() != "date"}
+    return {"status": response.status_code, "headers": headers, "body": response.content}
+
+
+def _run(fast: bool) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Send SEQUENCE to a fresh server; its answers, its journal (minus timings) and how many
+    requests Flask itself dispatched."""
+    app = create_app(_settings(), clock=FixedClock(), ids=IdGenerator(seed=7), fast_path=fast)
+    dispatched: list[object] = []
+    request_started.connect(lambda sender, **_: dispatched.append(sender), app, weak=False)
+    server, ids, answers = start_background(app), {}, []
+    try:
+        for step in SEQUENCE:
+            response = _send(server.url, step, ids)
+            answers.append(_answer(response))
+            if step[:2] == ("POST", "/Users") and response.status_code == 201:
+                ids["user"] = response.json()["id"]
+            if step[:2] == ("POST", "/Groups") and response.status_code == 201:
+                ids["group"] = response.json()["id"]
+    finally:
+        server.stop()
+    entries = app.extensions["mockscim"].journal.entries()
+    for entry in entries:  # the servers' ports differ, and so do the timings
+        entry.pop("duration_ms")
+        entry["request"]["headers"].pop("host")
+    return answers, entries, len(dispatched)
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[bool, tuple[list[dict[str, Any]], list[dict[str, Any]], int]]:
+    return {fast: _run(fast) for fast in (True, False)}
+
+
+@pytest.mark.parametrize("index", range(len(SEQUENCE)), ids=[f"{m} {p}" for m, p, *_ in SEQUENCE])
+def test_the_fast_path_answers_as_flask_does(runs, index):
+    assert runs[True][0][index] == runs[False][0][index]
+
+
+def test_the_sequence_covers_successes_and_refusals(runs):
+    statuses = {answer["status"] for answer in runs[False][0]}
+    assert {200, 201, 204, 304, 400, 401, 404, 409, 412, 413, 415, 503} <= statuses
+
+
+def test_the_fast_path_journals_as_flask_does(runs):
+    fast, flask = runs[True][1], runs[False][1]
+    assert len(fast) == len(SEQUENCE) - ADMIN_STEPS
+    assert fast == flask
+    assert "Secret-Pa55" not in json.dumps(fast)
+
+
+def test_flask_dispatches_none_of_the_fast_paths_requests(runs):
+    assert runs[True][2] == ADMIN_STEPS  # the admin API is served by Flask
+    assert runs[False][2] == len(SEQUENCE)
+
+
+ROUTES = {
+    "list": ("GET", "/scim/v2/Users", ("scim.list_User", {"rtype": "User"})),
+    "create group": ("POST", "/scim/v2/Groups", ("scim.create_Group", {"rtype": "Group"})),
+    "get": ("GET", "/scim/v2/Users/abc", ("scim.get_User", {"rtype": "User", "rid": "abc"})),
+    "delete group": ("DELETE", "/scim/v2/Groups/g1", ("scim.delete_Group", {"rtype": "Group", "rid": "g1"})),
+    "trailing slash": ("GET", "/scim/v2/Users/", None),
+    ".search": ("POST", "/scim/v2/Users/.search", None),
+    "GET .search": ("GET", "/scim/v2/Users/.search", None),
+    "HEAD": ("HEAD", "/scim/v2/Users/abc", None),
+    "PUT without id": ("PUT", "/scim/v2/Users", None),
+    "POST with id": ("POST", "/scim/v2/Users/abc", None),
+    "two segments": ("GET", "/scim/v2/Users/a/b", None),
+    "not ASCII": ("GET", "/scim/v2/Users/\u00e9", None),
+    "other prefix": ("GET", "/scim/v2/Usersx", None),
+    "no base path": ("GET", "/Users/abc", None),
+    "discovery": ("GET", "/scim/v2/ServiceProviderConfig", None),
+}
+
+
+@pytest.mark.parametrize("case", ROUTES.values(), ids=ROUTES)
+def test_the_fast_path_claims_only_the_resource_routes(case):
+    method, path, expected = case
+    fast = FastPath(lambda *_: [], create_app(_settings(), fast_path=False), "/scim/v2")
+    assert fast.match({"REQUEST_METHOD": method, "PATH_INFO": path}) == expected
+
+
+def _before(app, ran):
+    app.before_request_funcs.setdefault("scim", []).append(lambda: ran.append("hook"))
+
+
+def _after(app, ran):
+    app.after_request_funcs.setdefault("scim", []).append(lambda response: ran.append("hook") or response)
+
+
+def _app_teardown(app, ran):
+    app.teardown_appcontext_funcs.append(lambda error: ran.append("hook"))
+
+
+HOOKS = {
+    "a SCIM blueprint before hook": _before,
+    "a SCIM blueprint after hook": _after,
+    "an app-context teardown": _app_teardown,
+}
+
+
+@pytest.mark.parametrize("add", HOOKS.values(), ids=HOOKS)
+def test_a_hook_the_fast_path_would_skip_sends_requests_to_flask(add):
+    app = create_app(_settings())
+    ran: list[str] = []
+    add(app, ran)
+    response = app.test_client().get("/scim/v2/Users", auth=(USER, TOKEN))
+    assert response.status_code == 200
+    assert ran == ["hook"]
