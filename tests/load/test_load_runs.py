@@ -37,12 +37,15 @@ def report(path: Path) -> dict[str, Any]:
 
 @pytest.fixture
 def limited_mock(tmp_path: Path) -> Iterator[str]:
-    """``mockscim serve --rate-limit 40/s --faults`` (503 on a tenth of group PATCHes); its base URL."""
+    """``mockscim serve --rate-limit 40/s --faults`` (503 with ``Retry-After: 5`` on a tenth of
+    group PATCHes); its base URL."""
     faults = tmp_path / "faults.yaml"
     faults.write_text(
         "seed: 7\nfaults:\n"
         "  - match: {method: PATCH, path: /Groups/*}\n"
-        "    action: {status: 503, detail: maintenance}\n"
+        # Retry-After 5 s is above the run's --retry-wait-cap 1 s, so every 503 shows the cap
+        # (the rate limit's Retry-After is 1 s: only a second 429 in a row would).
+        "    action: {status: 503, detail: maintenance, retry_after: 5}\n"
         "    probability: 0.1\n"
     )
     command = [
