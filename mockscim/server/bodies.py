@@ -31,8 +31,12 @@ class RequestBody:
 
     def __init__(self) -> None:
         self.too_large: RequestEntityTooLarge | None = None
+        request = current_request()
+        if _declares_no_body(request.environ):
+            self.raw: bytes | None = b""  # a GET or DELETE: werkzeug would wrap the stream to read nothing
+            return
         try:
-            self.raw: bytes | None = current_request().get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
+            self.raw = request.get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
         except RequestEntityTooLarge as exc:
             self.raw, self.too_large = None, exc
 
@@ -55,6 +59,14 @@ class RequestBody:
     def parsed_already(self) -> tuple[Any, ScimError | None] | None:
         """The parse, if something has asked for it; None otherwise (nothing is parsed here)."""
         return self.__dict__.get("parsed")
+
+
+def _declares_no_body(environ: dict[str, Any]) -> bool:
+    """True when the request has no body: no length (or 0) and not chunked (RFC 9112 §6.3).
+
+    waitress turns a chunked body into one with a ``CONTENT_LENGTH``; other servers pass
+    ``Transfer-Encoding`` on, and then the body is read as werkzeug reads it."""
+    return environ.get("CONTENT_LENGTH") in (None, "", "0") and "HTTP_TRANSFER_ENCODING" not in environ
 
 
 def request_body() -> RequestBody:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import io
 from itertools import chain
 
 import pytest
@@ -11,6 +12,8 @@ from flask import request
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.server import create_app
+from mockscim.server.bodies import RequestBody
+from mockscim.server.bodies import _declares_no_body
 from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
 
@@ -68,3 +71,31 @@ def test_no_view_or_hook_is_a_coroutine_function(app):
     functions = [*app.view_functions.values(), *hooks, *handlers]
     assert len(functions) > 40
     assert [f for f in functions if inspect.iscoroutinefunction(inspect.unwrap(f))] == []
+
+
+# (CONTENT_LENGTH, Transfer-Encoding, body bytes on the stream): what a server may hand the app.
+BODY_CASES = {
+    "GET, nothing declared": (None, None, b""),
+    "empty length": ("", None, b""),
+    "length 0": ("0", None, b""),
+    "length 2": ("2", None, b"{}"),
+    "chunked, no length": (None, "chunked", b"{}"),
+    "length 00": ("00", None, b""),
+}
+
+
+def _body_environ(case: tuple[str | None, str | None, bytes]) -> dict[str, object]:
+    length, encoding, data = case
+    environ: dict[str, object] = {"wsgi.input": io.BytesIO(data), "wsgi.input_terminated": True}
+    environ.update({"CONTENT_LENGTH": length} if length is not None else {})
+    environ.update({"HTTP_TRANSFER_ENCODING": encoding} if encoding else {})
+    return environ
+
+
+@pytest.mark.parametrize("case", BODY_CASES.values(), ids=BODY_CASES.keys())
+def test_a_body_declared_absent_is_what_werkzeug_reads(app, case):
+    with app.test_request_context("/scim/v2/Users", method="POST", environ_overrides=_body_environ(case)):
+        werkzeugs = request.get_data()
+    with app.test_request_context("/scim/v2/Users", method="POST", environ_overrides=_body_environ(case)):
+        assert RequestBody().raw == werkzeugs
+        assert _declares_no_body(request.environ) == (case[0] in (None, "", "0") and case[1] is None)
