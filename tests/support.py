@@ -40,3 +40,16 @@ OKTA_CREATE_2016 = {
     "password": "y25bA4W3",
     "active": True,
 }
+
+
+def fill(value: Any, names: dict[str, str]) -> Any:
+    """A path or body with ``{name}`` placeholders replaced by ids created earlier in a test."""
+    if isinstance(value, str):
+        for key, text in names.items():
+            value = value.replace("{" + key + "}", text)
+        return value
+    if isinstance(value, dict):
+        return {k: fill(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [fill(v, names) for v in value]
+    return value

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 import pytest
+from support import fill
 from support import okta_user
 
 from mockscim.library import library_root
@@ -159,19 +160,6 @@ SHAPES = [
     ("spec-create", "POST", "/Users", SPEC_CREATE, SPEC_POST, "create-user", "spec-test"),
     ("spec-groups-endpoint", "GET", "/Groups", None, SPEC_GET, "import-groups", "spec-test"),
 ]
-
-
-def fill(value: Any, names: dict[str, str]) -> Any:
-    """Put the created ids into a path or body: ``{uid}``, ``{gid}``, ``{gname}``."""
-    if isinstance(value, str):
-        for key, text in names.items():
-            value = value.replace("{" + key + "}", text)
-        return value
-    if isinstance(value, dict):
-        return {k: fill(v, names) for k, v in value.items()}
-    if isinstance(value, list):
-        return [fill(v, names) for v in value]
-    return value
 
 
 def last_entry(scim) -> dict[str, Any]:

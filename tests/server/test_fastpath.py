@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 from flask import request_started
+from support import fill
 from support import okta_user
 
 from mockscim.clock import FixedClock
@@ -104,26 +105,11 @@ ADMIN_STEPS = sum(path.startswith("/__admin") for _, path, *_ in SEQUENCE)
 TENANT_STEPS = sum(path.startswith("/t/") for _, path, *_ in SEQUENCE)  # journaled by their tenant
 
 
-def _filled(value: Any, ids: dict[str, str]) -> Any:
-    """``value`` with {user} and {group} replaced by the ids created so far."""
-    if isinstance(value, str):
-        for name, rid in ids.items():
-            value = value.replace("{" + name + "}", rid)
-        return value
-    if isinstance(value, dict):
-        return {k: _filled(v, ids) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_filled(v, ids) for v in value]
-    return value
-
-
 def _send(base: str, step: tuple[Any, ...], ids: dict[str, str]) -> requests.Response:
     method, path, body, headers, credentials = step
-    data = (
-        body if isinstance(body, bytes) else None if body is None else json.dumps(_filled(body, ids)).encode()
-    )
+    data = body if isinstance(body, bytes) else None if body is None else json.dumps(fill(body, ids)).encode()
     sent = {"Content-Type": "application/scim+json", **headers} if data is not None else headers
-    url = base + ("" if path.startswith(("/__admin", "/t/")) else "/scim/v2") + _filled(path, ids)
+    url = base + ("" if path.startswith(("/__admin", "/t/")) else "/scim/v2") + fill(path, ids)
     return requests.request(method, url, data=data, headers=sent, auth=credentials, timeout=10)
 
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import pytest
 import requests
+from support import fill
 from support import okta_user
 
 from mockscim.server import create_app
@@ -335,17 +336,6 @@ MEMBER_REFERENCES = [
 ]
 
 
-def _fill(value, names: dict[str, str]):
-    """Put ids into a body or path."""
-    if isinstance(value, str):
-        for key, text in names.items():
-            value = value.replace("{" + key + "}", text)
-        return value
-    if isinstance(value, dict):
-        return {k: _fill(v, names) for k, v in value.items()}
-    return [_fill(v, names) for v in value] if isinstance(value, list) else value
-
-
 @pytest.mark.parametrize(
     ("method", "path", "body", "pointer"),
     [m[1:] for m in MEMBER_REFERENCES],
@@ -355,7 +345,7 @@ def test_member_referencing_an_unknown_user_is_a_warning(scim, method, path, bod
     known = scim.create_user("target@example.com")["id"]
     gid = scim.create_group("Target")["id"]
     names = {"known": known, "unknown": "00000000-no-such-user", "gid": gid}
-    scim.request(method, _fill(path, names), json=_fill(body, names), headers=dict(OKTA))
+    scim.request(method, fill(path, names), json=fill(body, names), headers=dict(OKTA))
     found = [
         (f["severity"], f["pointer"])
         for f in last_entry(scim)["findings"]
