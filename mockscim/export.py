@@ -40,6 +40,7 @@ from mockscim.export_names import conditions
 from mockscim.export_names import learn_created
 from mockscim.export_names import learn_etag
 from mockscim.export_names import learn_renames
+from mockscim.export_state import WRITES
 from mockscim.export_state import final_state
 from mockscim.export_state import track
 from mockscim.inspect.classify import route_of
@@ -243,12 +244,19 @@ def fault_step(entry: Entry, names: Names) -> dict[str, Any]:
 
 
 def export_scenario(
-    entries: list[Entry], *, name: str = "Recorded Okta session", literal: bool = False, faults: str = "mock"
+    entries: list[Entry],
+    *,
+    name: str = "Recorded Okta session",
+    literal: bool = False,
+    faults: str = "mock",
+    journal: list[Entry] | None = None,
 ) -> dict[str, Any]:
     """Build the scenario document (a dict in the scenario format) from journal entries.
 
     ``faults``: ``mock`` turns requests that met an injected fault into a ``mock:`` fault step
     and the request (the scenario then requires mockscim's admin API); ``skip`` leaves them out.
+    ``journal``: every entry the selection was made from; when the selection left out a write
+    among its own, the recorded end state is not checked (that write shaped it).
     """
     names = Names(literal)
     selection = choose(entries, faults)
@@ -267,11 +275,12 @@ def export_scenario(
             steps.append(fault_step(entry, names))
         steps.append(_step(entry, names, created, etags, base_url))
     end = final_state(track([e for e in kept if not e.get("fault")]), names.apply)
-    if end is not None:
+    gaps = left_out_writes(journal, entries) if journal is not None else []
+    if end is not None and not gaps:
         steps.append({"name": "the target ends as the recorded session left it", "final_state": end})
     document: dict[str, Any] = {
         "name": name,
-        "description": _describe(selection, names),
+        "description": _describe(selection, names) + _gap_note(gaps if end is not None else []),
         "tags": ["recorded"],
     }
     if any("mock" in step for step in steps):
@@ -280,6 +289,34 @@ def export_scenario(
         document["vars"] = names.vars
     document["steps"] = steps
     return document
+
+
+def left_out_writes(journal: list[Entry], chosen: list[Entry]) -> list[Entry]:
+    """Successful writes of ``journal`` that ``chosen`` skipped between its first and last entry."""
+    if not chosen:
+        return []
+    kept = {e["id"] for e in chosen}
+    first, last = min(kept), max(kept)
+    return [
+        e
+        for e in journal
+        if first < e["id"] < last
+        and e["id"] not in kept
+        and e["request"]["method"] in WRITES
+        and 200 <= e["response"]["status"] < 300
+    ]
+
+
+def _gap_note(gaps: list[Entry]) -> str:
+    """Why an export of part of a session does not end with a ``final_state:`` step."""
+    if not gaps:
+        return ""
+    listed = ", ".join(f"#{e['id']}" for e in gaps[:10]) + (" ..." if len(gaps) > 10 else "")
+    return (
+        f" No final_state step: {len(gaps)} successful write(s) between the exported entries were "
+        f"left out ({listed}), and the recorded responses show what they changed; export the whole "
+        "session to check the end state."
+    )
 
 
 def _describe(selection: Selection, names: Names) -> str:

@@ -63,7 +63,7 @@ def export(
     chosen = select_entries(entries, since=since, until=until, operations=operations)
     if not chosen:
         raise click.ClickException("no journal entries match; check --since/--until/--operation")
-    text = to_yaml(export_scenario(chosen, name=name, literal=literal, faults=faults))
+    text = to_yaml(export_scenario(chosen, name=name, literal=literal, faults=faults, journal=entries))
     selection = choose(chosen, faults)
     left_out = len(selection.refused) + len(selection.faulted)
     counted = f"{selection.requests} requests" + (

@@ -229,8 +229,9 @@ def export_journal() -> Response:
     from mockscim.export import to_yaml
 
     args = request.args
+    journal = get_state().journal.entries()
     entries = select_entries(
-        get_state().journal.entries(),
+        journal,
         since=entry_bound(args.get("since"), "since"),
         until=entry_bound(args.get("until"), "until"),
         operations=tuple(args.getlist("operation")),
@@ -238,7 +239,8 @@ def export_journal() -> Response:
     if not entries:
         raise NotFound("no journal entries match; record some requests or widen since/until/operation")
     name = args.get("name", "Recorded Okta session")
-    text = to_yaml(export_scenario(entries, name=name, literal=flag(args.get("literal"), "literal") or False))
+    literal = flag(args.get("literal"), "literal") or False
+    text = to_yaml(export_scenario(entries, name=name, literal=literal, journal=journal))
     return Response(
         text,
         mimetype="application/yaml",

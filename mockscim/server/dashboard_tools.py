@@ -65,7 +65,8 @@ def export_entries() -> Response:
     if missing:
         listed = ", ".join(f"#{i}" for i in missing[:10])
         raise InvalidValue(f"no journal entry {listed}; it was dropped or cleared: reload the page")
-    text = to_yaml(export_scenario([by_id[i] for i in ids], name=name, literal=literal))
+    chosen = [by_id[i] for i in ids]
+    text = to_yaml(export_scenario(chosen, name=name, literal=literal, journal=list(by_id.values())))
     disposition = f'attachment; filename="{scenario_filename(name)}"'
     return Response(text, mimetype="application/yaml", headers={"Content-Disposition": disposition})
 

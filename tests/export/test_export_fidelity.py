@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from mockscim.export import export_scenario
+from mockscim.export import select_entries
 from mockscim.export import to_yaml
 from mockscim.runner import Credentials
 from mockscim.runner import Target
@@ -203,6 +204,38 @@ def test_a_server_that_drops_a_member_fails_the_final_state_naming_it(app, scim,
     assert failure.kind == "final_state"
     assert failure.message.startswith("group Engineering ") and "member sam+" in failure.message
     assert failure.message.endswith("missing")
+
+
+def _renamed_between(app: Any, scim: Any) -> list[dict]:
+    """A session: create a user, rename it (a PUT), read it back; its journal."""
+    user = scim.post("/Users", _user("rae@example.com")).json()
+    renamed = {**_user("rae@example.com"), "displayName": "Rae Renamed"}
+    assert scim.put(f"/Users/{user['id']}", renamed).status_code == 200
+    assert scim.get(f"/Users/{user['id']}").json()["displayName"] == "Rae Renamed"
+    return _entries(app)
+
+
+FINAL = "the target ends as the recorded session left it"
+
+
+def test_an_export_that_skips_a_write_does_not_check_what_it_changed(app, scim, serve, settings):
+    journal = _renamed_between(app, scim)
+    chosen = select_entries(journal, operations=("create-user", "get-user"))
+    assert [e["request"]["method"] for e in chosen] == ["POST", "GET"]
+    unguarded = export_scenario(chosen)  # the export before it knew what it left out
+    assert _replay(to_yaml(unguarded), serve(settings), settings).failed_step.name == FINAL
+    document = export_scenario(chosen, journal=journal)
+    assert FINAL not in [step.get("name") for step in document["steps"]]
+    assert "No final_state step: 1 successful write(s)" in document["description"]
+    assert not _replay(to_yaml(document), serve(settings), settings).failed
+
+
+def test_a_whole_session_export_still_checks_the_end_state(app, scim, serve, settings):
+    journal = _renamed_between(app, scim)
+    document = export_scenario(journal, journal=journal)
+    assert document["steps"][-1]["name"] == FINAL
+    assert document["steps"][-1]["final_state"]["users"][0]["displayName"] == "Rae Renamed"
+    assert not _replay(to_yaml(document), serve(settings), settings).failed
 
 
 @pytest.mark.parametrize(
