@@ -10,8 +10,9 @@ expression; anything else, and any request here that is not plainly one of them,
 
 What is the same as under Flask: the app's ``before_request``, ``after_request`` and
 ``teardown_request`` functions in Flask's order, the view functions, the error handlers (the
-most specific registered class wins, as in Flask), an after-request failure answered by the
-handler with the after-request functions run again, and the request class (``flask.Request``,
+most specific registered class wins, as in Flask), an after-request failure logged and answered
+by the handler of a 500 with the after-request functions run again (Flask's
+``handle_exception``), and the request class (``flask.Request``,
 with the app's ``MAX_CONTENT_LENGTH``). What is left out: Flask's ``request_started`` and
 ``request_finished`` signals and sessions, which mockscim does not use; the path turns itself
 off if the app has URL value preprocessors or blueprint-level hooks that it would not run.
@@ -30,6 +31,7 @@ from flask import Flask
 from flask import Request
 from flask import Response
 from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import InternalServerError
 
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.server import context
@@ -118,8 +120,18 @@ class FastPath:
             response = self._handled(error)
         try:
             return self._after(response)
-        except Exception as error:  # noqa: BLE001 - Flask answers with the handler's response
-            return self._after(self._handled(error), quiet=True)
+        except Exception as error:  # noqa: BLE001 - Flask's handle_exception: a logged 500
+            return self._server_error(error)
+
+    def _server_error(self, error: Exception) -> Response:
+        """What Flask answers when an after-request function fails: the error is logged (or
+        raised, when Flask would propagate it) and the handler of a 500 answers."""
+        propagate = self.app.config["PROPAGATE_EXCEPTIONS"]
+        if propagate or (propagate is None and (self.app.testing or self.app.debug)):
+            raise error
+        request = context.current_request()
+        self.app.logger.error("Exception on %s [%s]", request.path, request.method, exc_info=error)
+        return self._after(self._handled(InternalServerError(original_exception=error)), quiet=True)
 
     def _dispatch(self, endpoint: str, arguments: dict[str, Any]) -> Response:
         """Flask's preprocess and dispatch: the first before-request function that answers wins."""

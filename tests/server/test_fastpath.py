@@ -223,3 +223,20 @@ def test_a_hook_the_fast_path_would_skip_sends_requests_to_flask(add):
     response = app.test_client().get("/scim/v2/Users", auth=(USER, TOKEN))
     assert response.status_code == 200
     assert ran == ["hook"]
+
+
+def _failing_after(response):
+    if response.status_code == 200:
+        raise RuntimeError("an after-request function failed")
+    return response
+
+
+@pytest.mark.parametrize("path", ["/scim/v2/Users", "/scim/v2/Users/no-such-id"])
+def test_a_failing_after_request_function_is_answered_as_flask_answers_it(path):
+    answers = []
+    for fast in (True, False):
+        app = create_app(_settings(), fast_path=fast)
+        app.after_request(_failing_after)
+        response = app.test_client().get(path, auth=(USER, TOKEN))
+        answers.append((response.status_code, response.get_data()))
+    assert answers[0] == answers[1]
