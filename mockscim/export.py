@@ -42,6 +42,7 @@ from mockscim.export_names import learn_etag
 from mockscim.export_names import learn_renames
 from mockscim.export_state import WRITES
 from mockscim.export_state import final_state
+from mockscim.export_state import succeeded
 from mockscim.export_state import track
 from mockscim.inspect.classify import route_of
 from mockscim.inspect.operations import export_schema
@@ -275,12 +276,12 @@ def export_scenario(
             steps.append(fault_step(entry, names))
         steps.append(_step(entry, names, created, etags, base_url))
     end = final_state(track([e for e in kept if not e.get("fault")]), names.apply)
-    gaps = left_out_writes(journal, entries) if journal is not None else []
+    gaps = left_out_writes(journal, entries) if journal is not None and end is not None else []
     if end is not None and not gaps:
         steps.append({"name": "the target ends as the recorded session left it", "final_state": end})
     document: dict[str, Any] = {
         "name": name,
-        "description": _describe(selection, names) + _gap_note(gaps if end is not None else []),
+        "description": _describe(selection, names) + _gap_note(gaps),
         "tags": ["recorded"],
     }
     if any("mock" in step for step in steps):
@@ -303,7 +304,7 @@ def left_out_writes(journal: list[Entry], chosen: list[Entry]) -> list[Entry]:
         if first < e["id"] < last
         and e["id"] not in kept
         and e["request"]["method"] in WRITES
-        and 200 <= e["response"]["status"] < 300
+        and succeeded(e)
     ]
 
 

@@ -34,7 +34,7 @@ class Seen:
     members: list[Any] | None = None  # member ids, None when unknown
 
 
-def _ok(entry: Entry) -> bool:
+def succeeded(entry: Entry) -> bool:
     """A 2xx answer."""
     return 200 <= entry["response"]["status"] < 300
 
@@ -86,11 +86,11 @@ def track(entries: list[Entry]) -> dict[str, Seen]:
         if isinstance(body, dict) and isinstance(body.get("Resources"), list):
             for resource in body["Resources"]:
                 _show(seen, kind, resource)
-        elif _ok(entry) and isinstance(body, dict) and "id" in body:
+        elif succeeded(entry) and isinstance(body, dict) and "id" in body:
             _show(seen, kind, body, written=method in WRITES)
         if rid is None:
             continue
-        if method in WRITES and _ok(entry):
+        if method in WRITES and succeeded(entry):
             known = seen.setdefault(rid, Seen(kind))
             known.written = True
             if method == "DELETE":
