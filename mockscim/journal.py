@@ -202,7 +202,7 @@ class Journal:
 
     def _write(self, entry: Entry) -> None:
         """Append the entry's line to the journal file; compact the file once it passes its bound."""
-        line = (jsontext.dumps(entry) + "\n").encode("utf-8")
+        line = jsontext.encode(entry) + b"\n"
         assert self.file is not None
         with self._lock:
             with self.file.open("ab") as handle:
@@ -220,7 +220,7 @@ class Journal:
         lines: list[bytes] = []
         room = self.file_max_bytes // 2
         for slot in reversed(self._entries):
-            line = (jsontext.dumps(slot.read()) + "\n").encode("utf-8")
+            line = jsontext.encode(slot.read()) + b"\n"
             if len(line) > room:
                 break
             lines.append(line)

