@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from mockscim.errors import InvalidFilter
 from mockscim.scim.filter import And
@@ -15,6 +18,7 @@ from mockscim.scim.filter import compile_filter
 from mockscim.scim.filter import equality_terms
 from mockscim.scim.filter import parse_filter
 from mockscim.scim.filter import to_text
+from mockscim.scim.filter.parser import parse_tokens
 from mockscim.scim.paths import AttrPath
 from mockscim.scim.schema import GROUP_TYPE
 from mockscim.scim.schema import USER_TYPE
@@ -263,3 +267,63 @@ def test_parse_enforces_limits(text, limit, fragment):
 def test_equality_terms_lists_index_candidates(text, terms):
     found = [(t.path.attr, t.value) for t in equality_terms(parse_filter(text))]
     assert found == terms
+
+
+LOOKUP_LIKE = [
+    'userName eq "alice@example.com"',
+    '  userName   EQ  "Alice Smith"  ',
+    'displayName Eq ""',
+    'name.givenName eq "Ünïcødé ✓"',
+    'x-y_z9 eq "a\x7fb"',
+    'userName eq "a\\"b"',  # an escape: the full parser
+    'userName eq "a\\u0041"',
+    'userName eq "tab\there"',  # a control character: refused by the full parser
+    'userName eq "a" and active eq true',
+    "userName eq 5",
+    'userName ne "a"',
+    'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "a"',
+    '$ref eq "a"',
+    'a.b.c eq "a"',
+    '9a eq "a"',
+    'userName eq "a',
+    'userName\teq "a"',
+    'userName eq\u00a0"a"',
+    'userName eq "a" ',
+    '(userName eq "a")',
+]
+
+
+def full_parse(text: str) -> object:
+    """What the tokenizer and the full grammar make of ``text``: an AST, or the refusal's text."""
+    try:
+        return parse_tokens(text)
+    except InvalidFilter as refused:
+        return refused.detail
+
+
+@pytest.mark.parametrize("text", LOOKUP_LIKE)
+def test_the_lookup_shortcut_parses_as_the_full_parser_does(text):
+    try:
+        assert parse_filter(text) == full_parse(text)
+    except InvalidFilter as refused:
+        assert refused.detail == full_parse(text)
+
+
+PIECES = st.sampled_from(["userName", "name.givenName", "a-b", "x", "$ref", "9", ".", "urn:a:b"])
+OPS = st.sampled_from(["eq", "EQ", "eQ", "ne", "e q", "sw"])
+SPACES = st.sampled_from(["", " ", "  ", "\t", "\u00a0"])
+TEXTS = st.text(st.sampled_from('ab Z"\\\x00\x1f\x7féu0041'), max_size=6)
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(SPACES, PIECES, SPACES, OPS, SPACES, TEXTS, SPACES, st.booleans())
+def test_the_lookup_shortcut_agrees_with_the_full_parser_on_nearby_text(
+    s1, attr, s2, op, s3, value, s4, quoted
+):
+    literal = f'"{value}"' if quoted else value
+    text = f"{s1}{attr}{s2 or ' '}{op}{s3 or ' '}{literal}{s4}"
+    expected = full_parse(text)
+    try:
+        assert parse_filter(text) == expected
+    except InvalidFilter as refused:
+        assert refused.detail == expected
