@@ -32,6 +32,8 @@ from flask import Request
 from flask import Response
 from werkzeug.exceptions import HTTPException
 from werkzeug.exceptions import InternalServerError
+from werkzeug.wrappers import Response as BaseResponse
+from werkzeug.wsgi import ClosingIterator
 
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.server import context
@@ -105,8 +107,7 @@ class FastPath:
         request.max_content_length = self.app.config["MAX_CONTENT_LENGTH"]
         token = context.bind(request, self.app.app_ctx_globals_class(), self.app)
         try:
-            response = self._respond(endpoint, arguments)
-            return response(environ, start_response)
+            return start(self._respond(endpoint, arguments), environ, start_response)
         finally:
             self._teardown()
             context.unbind(token)
@@ -170,3 +171,30 @@ class FastPath:
         """The teardown-request functions, last registered first (Flask passes no handled error)."""
         for teardown in reversed(self.app.teardown_request_funcs.get(None, [])):
             teardown(None)
+
+
+# Headers werkzeug rewrites on the way out (``get_wsgi_headers``): a response with one of them,
+# or a status without a body, goes through werkzeug's own ``__call__``.
+_REWRITTEN = frozenset({"location", "content-location"})
+_WERKZEUG_OUT = (BaseResponse.__call__, BaseResponse.get_wsgi_response, BaseResponse.get_wsgi_headers)
+
+
+def start(response: Response, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """Start ``response`` as werkzeug's ``Response.__call__`` would, skipping its copy of the
+    headers where it would change nothing: a buffered body of bytes whose Content-Length is set,
+    a status with a body, no Location. Anything else is werkzeug's (a streamed fault, a 201, a 304)."""
+    cls, status = type(response), response.status_code
+    headers = response.headers.to_wsgi_list()
+    names = {name.lower() for name, _ in headers}
+    if (
+        (cls.__call__, cls.get_wsgi_response, cls.get_wsgi_headers) != _WERKZEUG_OUT
+        or not (200 <= status and status not in (204, 304))
+        or response.direct_passthrough
+        or not response.is_sequence
+        or "content-length" not in names
+        or names & _REWRITTEN
+        or environ.get("REQUEST_METHOD") == "HEAD"
+    ):
+        return response(environ, start_response)
+    start_response(response.status, headers)
+    return ClosingIterator(response.iter_encoded(), response.close)
