@@ -366,19 +366,8 @@ class InMemoryStore:
 
     def _with_groups(self, record: Record) -> Record:
         """A shallow view of a user with the derived ``groups`` attribute (RFC 7643 §4.1.2)."""
-        derived = self._groups_of(record["id"])
+        derived = self._state.groups_of(record["id"])
         return record if derived is None else {**record, "groups": derived}
-
-    def _groups_of(self, rid: str) -> list[Record] | None:
-        """The derived ``groups`` of user ``rid``; None when no group holds it."""
-        gids, groups = self._state.indexes.groups_of.get(rid), self._state.records["Group"]
-        if not gids:
-            return None
-        return [
-            {"value": g, "display": groups[g].get("displayName"), "type": "direct"}
-            for g in gids
-            if g in groups
-        ]
 
     def _view(self, rtype: str, record: Record, *, copy: bool = True) -> Record:
         """What callers get: derived groups added, private fields removed; a deep copy unless
@@ -386,7 +375,7 @@ class InMemoryStore:
         makes 100 of them."""
         view = record.copy()  # a C-level copy: 4x a comprehension that skips the key
         view.pop("_seq", None)
-        if rtype == "User" and (derived := self._groups_of(record["id"])) is not None:
+        if rtype == "User" and (derived := self._state.groups_of(record["id"])) is not None:
             view["groups"] = derived
         return {k: clone(v) for k, v in view.items()} if copy else view
 

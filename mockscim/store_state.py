@@ -107,6 +107,17 @@ class StoreState:
             self.order_dirty[rtype] = False
         return self.order[rtype]
 
+    def groups_of(self, rid: str) -> list[Record] | None:
+        """The derived ``groups`` of user ``rid`` (RFC 7643 §4.1.2); None when no group holds it."""
+        gids, groups = self.indexes.groups_of.get(rid), self.records["Group"]
+        if not gids:
+            return None
+        return [
+            {"value": g, "display": groups[g].get("displayName"), "type": "direct"}
+            for g in gids
+            if g in groups
+        ]
+
 
 def fingerprint(rid: str, password: str | None, now: str) -> Fingerprint | None:
     """Keep only a fingerprint of a pushed password: enough to test sync, never the secret."""
