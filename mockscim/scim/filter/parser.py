@@ -29,9 +29,9 @@ DEFAULT_MAX_DEPTH = 32
 MAX_TERMS = 256
 _LITERALS = {"true": True, "false": False, "null": None}
 # ``name eq "text"`` and ``name.sub eq "text"`` with no escape in the string: the filter Okta
-# sends before every assignment (docs/okta-reference.md). Matched whole, it is parsed as the
-# tokenizer and parser would parse it, at a fifth of their cost; tests/scim/test_filter.py
-# compares the two on every shape. Anything else takes the full parser.
+# sends before every assignment (docs/okta-reference.md §5.1). Matched whole, it is parsed as
+# the tokenizer and parser would parse it, at about a sixth of their cost (4 µs against 26);
+# tests/scim/test_filter.py compares the two on nearby shapes. Anything else takes the full parser.
 _SIMPLE_EQ = re.compile(
     r" *(?P<attr>[A-Za-z][A-Za-z0-9_\-]*)(?:\.(?P<sub>[A-Za-z][A-Za-z0-9_\-]*))?"
     r' +[eE][qQ] +"(?P<value>[^"\\\x00-\x1f]*)" *'
