@@ -168,6 +168,8 @@ def _scrub(text: str) -> str:
 
 def scrub(text: str) -> str:
     """Text any writer can encode as UTF-8: lone surrogates become visible ``\\uXXXX`` escapes."""
+    if text.isascii():  # O(1): CPython keeps a flag; no surrogate can hide in ASCII text
+        return text
     return _scrub(text) if _LONE_SURROGATE.search(text) else text
 
 
@@ -177,10 +179,7 @@ def dumps(value: Any, **options: Any) -> str:
     The escape happens inside JSON strings (a surrogate can only be in a string or key), so the
     result is the same JSON value, written with the ``\\uXXXX`` form RFC 8259 §7 allows.
     """
-    text = json.dumps(value, ensure_ascii=False, **options)
-    if text.isascii():  # O(1): CPython keeps a flag; no surrogate can hide in ASCII text
-        return text
-    return _scrub(text) if _LONE_SURROGATE.search(text) else text
+    return scrub(json.dumps(value, ensure_ascii=False, **options))
 
 
 def encode(value: Any) -> bytes:

@@ -19,7 +19,6 @@ def render(
     rid, meta = record["id"], record["meta"]
     out: dict[str, Any] = {"schemas": [rtype.schema.id], "id": rid} | record
     del out["meta"]  # then written last
-    out.pop("_seq", None)
     out["meta"] = {**meta, "location": f"{base}{rtype.endpoint}/{rid}", "version": etag(meta["version"])}
     for urn, name in rtype.never_returned:  # writeOnly extension attributes (RFC 7643 §7)
         if isinstance(out.get(urn), dict) and name in out[urn]:
