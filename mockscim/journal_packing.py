@@ -127,6 +127,16 @@ def slot_size(data: bytes) -> int:
     return len(data) + SLOT_OVERHEAD
 
 
+# Shorter JSON is kept as it is: compressing it saves nothing. An entry waiting for its completer
+# is about 60 bytes (its time and duration); its completer's bytes are still squeezed.
+WORTH_PACKING = 160
+
+
+def _exact(text: bytes) -> bytes:
+    """A copy of ``text`` of its own length (orjson's output keeps its 4 KB buffer)."""
+    return memoryview(text).tobytes()
+
+
 class Packer:
     """Compresses entries' JSON text in a thread of its own, off the request path.
 
@@ -166,7 +176,7 @@ class Packer:
                     return
                 text = slot.data
                 if not is_packed(text):
-                    self._packed(slot, text, shrink(text))
+                    self._packed(slot, text, shrink(text) if len(text) > WORTH_PACKING else _exact(text))
 
     def _run(self) -> None:
         """Drain whenever woken; end after two idle seconds (``offer`` starts it again)."""

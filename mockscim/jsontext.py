@@ -196,6 +196,12 @@ def encode(value: Any) -> bytes:
         return dumps(value, separators=(",", ":")).encode("utf-8")
 
 
+def encode_kept(value: Any) -> bytes:
+    """``encode`` for bytes that are held a while: a copy of the exact length, because orjson's
+    output keeps the capacity of its buffer (4 KB for a few hundred bytes of JSON)."""
+    return memoryview(encode(value)).tobytes()
+
+
 def fast_encode(value: Any) -> bytes:
     """Compact JSON as UTF-8 bytes by orjson; ``TypeError`` for what ``encode`` hands to ``json``."""
     return orjson.dumps(value, option=_STRICT)  # orjson.JSONEncodeError is a TypeError

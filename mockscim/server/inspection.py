@@ -13,9 +13,11 @@ from typing import Any
 
 from flask import Flask
 
+from mockscim import jsontext
 from mockscim.config import Settings
 from mockscim.constants import ADMIN_PREFIX
 from mockscim.errors import InvalidValue
+from mockscim.errors import ScimError
 from mockscim.inspect.classify import Classification
 from mockscim.inspect.classify import classify
 from mockscim.inspect.classify import route_of
@@ -30,8 +32,9 @@ from mockscim.server.bodies import request_body
 from mockscim.server.context import current_request
 from mockscim.server.context import scope
 from mockscim.server.middleware import RAW_PATH_KEY
+from mockscim.server.reading import header_items
+from mockscim.server.reading import headers_of
 from mockscim.server.reading import query_pairs
-from mockscim.server.reading import request_headers
 from mockscim.server.state import get_state
 
 
@@ -93,25 +96,88 @@ def count_values(value: Any, stop: int) -> int:
     return count
 
 
-def recorded_body(limit: int) -> tuple[Any, str | None]:
-    """The request body as the journal keeps it, and why it is not JSON (None when it is).
+Parse = tuple[Any, ScimError | None]  # a body's JSON value, or why it is not JSON
 
-    Above ``limit`` only the size is kept; text that is not JSON is kept with passwords masked.
+
+@dataclass(slots=True)
+class Capture:
+    """What the journal keeps of a SCIM request until it builds the entry: the request's raw
+    pieces, and what only the store as it was before the view can tell (the prior ``active``
+    and ``displayName``, members that point nowhere). The body's bytes are not in it: the
+    request holds them, and then the journal's completer.
+
+    Taking it costs a few µs; the masked envelope and the classification are built from it
+    later (``inspect``), by faults or strict mode when they need them, else off the request
+    path by the journal's completer (docs/performance.md, "The deferred entry"). Thousands wait
+    under load, so it is small: shared strings, and headers and query as one JSON text.
     """
-    body = request_body()
-    if body.raw is None or body.size > limit:
-        return {"_truncated": True, "size": body.size}, None
-    if not body.raw:
-        return None, None
-    value, error = body.parsed
-    if error is None:
-        return value, None
-    problem = error.detail.removeprefix("the request body is ")  # the finding reads "the body is ..."
-    return mask_text(body.raw.decode("utf-8", errors="replace")), problem[:200]
+
+    method: str
+    root: str  # the WSGI script root
+    path: str  # the request path, base path included
+    base_path: str
+    wire: bytes  # [header items, query pairs] as JSON: a fifth of the memory of the lists
+    kept: bool  # False above the journal's body limit (or --max-body): only the size is kept
+    body_size: int
+    prior: dict[str, Any] | None  # PRIOR_ATTRIBUTES before a PUT or PATCH
+    raw_path: str | None
+    unknown: tuple[Finding, ...]
+
+    @property
+    def scim_path(self) -> str:
+        """The path under the SCIM base path."""
+        return self.path[len(self.base_path) :] if self.base_path else self.path
+
+    def header_items(self) -> list[tuple[str, str]]:
+        """The environ's header keys and values, as ``reading.header_items`` listed them."""
+        return [(k, v) for k, v in unwire(self.wire)[0]]
+
+    def query_pairs(self) -> list[tuple[str, str]]:
+        """The query's (name, value) pairs in order."""
+        return [(k, v) for k, v in unwire(self.wire)[1]]
+
+    def recorded_body(self, raw: bytes, parse: Parse | None) -> tuple[Any, str | None]:
+        """The body as the journal keeps it, and why it is not JSON (None when it is). Above the
+        body limit only the size is kept; text that is not JSON is kept with passwords masked."""
+        if not self.kept:
+            return {"_truncated": True, "size": self.body_size}, None
+        if not raw or parse is None:
+            return None, None
+        value, error = parse
+        if error is None:
+            return value, None
+        problem = error.detail.removeprefix("the request body is ")  # the finding reads "the body is ..."
+        return mask_text(raw.decode("utf-8", errors="replace")), problem[:200]
+
+    def inspect(self, raw: bytes, parse: Parse | None) -> Inspection:
+        """The masked envelope and the classification, from the kept pieces and the body."""
+        body, problem = self.recorded_body(raw, parse)
+        query, headers = first_values(self.query_pairs()), headers_of(self.header_items())
+        envelope = make_envelope(self.method, self.scim_path, query, headers, body)
+        classification = classify(envelope, self.prior)
+        unknown = list(self.unknown)
+        return Inspection(envelope, classification, problem, self.raw_path, self.base_path, unknown)
+
+
+def parse_raw(raw: bytes) -> Parse | None:
+    """A kept body parsed again, as ``bodies.RequestBody`` parses it (None for no body)."""
+    if not raw:
+        return None
+    try:
+        return jsontext.loads(raw), None
+    except ScimError as exc:
+        return None, exc
+
+
+def unwire(wire: bytes) -> Any:
+    """JSON the journal keeps read back (escaped lone surrogates included)."""
+    return jsontext.loads(wire, what="a request capture", lone_surrogates=True)
 
 
 # What the operation table reads of the stored resource (inspect/predicates.py).
 PRIOR_ATTRIBUTES = ("active", "displayName")
+_MEMBER_WRITES = ("POST", "PUT", "PATCH")
+_METHODS = {m: m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")}  # one string each
 
 
 def _prior(method: str, rtype: str | None, rid: str | None) -> dict[str, Any] | None:
@@ -122,25 +188,62 @@ def _prior(method: str, rtype: str | None, rid: str | None) -> dict[str, Any] | 
     return get_state().store.peek(rtype, rid, PRIOR_ATTRIBUTES)
 
 
-def inspection() -> Inspection:
-    """Envelope and classification of the current SCIM request, computed once per request."""
+def _unknown(method: str, scim_path: str, rtype: str | None, raw: bytes | None) -> tuple[Finding, ...]:
+    """Members of a group write that the store does not hold, looked up now, while the store is
+    as it was (a user request has none: its body is not parsed here)."""
+    if rtype != "Group" or method not in _MEMBER_WRITES or not raw:
+        return ()
+    value, error = request_body().parsed
+    store = get_state().store
+    envelope = {"method": method, "path": scim_path or "/", "body": value if error is None else None}
+    found = unknown_members(envelope, lambda mid: store.exists("User", mid) or store.exists("Group", mid))
+    return tuple(found)
+
+
+def capture() -> Capture:
+    """The current SCIM request's raw pieces, taken once per request (before the view, when it
+    has one)."""
     g = scope()
-    known = getattr(g, "mockscim_inspection", None)
+    known = getattr(g, "mockscim_capture", None)
     if known is not None:
         return known
-    request, state = current_request(), get_state()
-    settings = state.settings
-    base = settings.base_path
+    request, settings = current_request(), get_state().settings
+    base, limit, method = settings.base_path, settings.journal_body_limit, request.method
+    method = _METHODS.get(method, method)
     scim_path = request.path[len(base) :] if base else request.path
-    body, problem = recorded_body(settings.journal_body_limit)
-    envelope = make_envelope(request.method, scim_path, first_values(query_pairs()), request_headers(), body)
-    _, rtype, rid = route_of(scim_path)
-    classification = classify(envelope, _prior(request.method, rtype, rid))
-    raw_path = request.environ.get(RAW_PATH_KEY)
-    store = state.store  # group members are looked up now, while the store is as it was
-    unknown = unknown_members(envelope, lambda mid: store.exists("User", mid) or store.exists("Group", mid))
-    g.mockscim_inspection = Inspection(envelope, classification, problem, raw_path, base, unknown)
-    return g.mockscim_inspection
+    environ, body = request.environ, request_body()
+    rtype, rid = route_of(scim_path)[1:]
+    raw = body.raw if body.raw is not None and len(body.raw) <= limit else None
+    g.mockscim_capture = Capture(
+        method,
+        request.script_root,
+        request.path,
+        base,
+        jsontext.encode_kept([header_items(environ), query_pairs()]),
+        raw is not None,
+        body.size,
+        _prior(method, rtype, rid),
+        environ.get(RAW_PATH_KEY),
+        _unknown(method, scim_path, rtype, raw),
+    )
+    return g.mockscim_capture
+
+
+def kept_body(captured: Capture) -> bytes:
+    """The current request's body bytes as the journal keeps them (none above its limit)."""
+    return (request_body().raw or b"") if captured.kept else b""
+
+
+def inspection() -> Inspection:
+    """Envelope and classification of the current SCIM request, computed once per request from
+    its capture and the body the views parse."""
+    g = scope()
+    known = getattr(g, "mockscim_inspection", None)
+    if known is None:
+        captured = capture()
+        raw = kept_body(captured)
+        known = g.mockscim_inspection = captured.inspect(raw, request_body().parsed if raw else None)
+    return known
 
 
 def refuse_if_strict(findings: list[Finding]) -> None:

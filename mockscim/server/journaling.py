@@ -25,6 +25,7 @@ from typing import Any
 from flask import Flask
 from flask import Response
 
+from mockscim import jsontext
 from mockscim.clock import isoformat
 from mockscim.clock import monotonic
 from mockscim.config import Settings
@@ -42,12 +43,17 @@ from mockscim.journal_packing import shrink
 from mockscim.server import faulting
 from mockscim.server.context import current_request
 from mockscim.server.context import scope
+from mockscim.server.inspection import Capture
 from mockscim.server.inspection import Inspection
-from mockscim.server.inspection import inspection
+from mockscim.server.inspection import capture
 from mockscim.server.inspection import is_scim
+from mockscim.server.inspection import kept_body
+from mockscim.server.inspection import parse_raw
+from mockscim.server.inspection import unwire
 from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
-from mockscim.server.redaction import request_secrets
+from mockscim.server.redaction import NONE
+from mockscim.server.redaction import secrets_in
 from mockscim.server.state import get_state
 from mockscim.server.state import resolved_state
 from mockscim.server.state import tenants
@@ -99,7 +105,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                 # Build and pack the entry first: only the append itself waits for its turn, so
                 # the workers do not queue behind each other's JSON and compression.
                 if g.get(AUTHENTICATED):
-                    entry, complete, held = _entry(response, inspection(), g)
+                    entry, complete, held = _entry(response, g)
                     prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
                     prepared = state.journal.prepare(_summary(response, g, settings))
@@ -129,13 +135,13 @@ def _in_store_order(view: Callable[..., Any]) -> Callable[..., Any]:
             # is taken after the store answered it. Holding the lock here made every worker wait
             # for every other one (about half the throughput of lookups and gets at 8 threads).
             try:
-                inspection()
+                capture()
                 return view(**kwargs)
             finally:
                 g.mockscim_turn = state.order.take()
         with state.store.lock:
             try:
-                inspection()  # the resource as it was before this view changed it
+                capture()  # the resource as it was before this view changed it
                 return view(**kwargs)
             finally:
                 g.mockscim_turn = state.order.take()
@@ -204,89 +210,103 @@ def _response_headers(response: Response) -> dict[str, str]:
     return dict(response.headers.to_wsgi_list())
 
 
-def _entry(response: Response, info: Inspection, g: Any) -> tuple[dict[str, Any], Any, int]:
-    """The journal entry for one authenticated request/response pair, the function that
-    completes it, and the bytes that function holds until it runs.
+def _entry(response: Response, g: Any) -> tuple[dict[str, Any], Any, int]:
+    """The journal entry for one authenticated request/response pair as far as the request path
+    builds it (its time and duration), the function that completes it, and the bytes that
+    function holds until it runs.
 
-    The cheap parts are filled in now. The findings (JSON Schema validation) and the masked
-    response body are filled in by the completer, which the journal runs while the server is
-    idle or when the entry is read (mockscim/journal.py): validation never slows the request.
-    The completer keeps the response's bytes (at most ``--journal-body-limit``) compressed, not
-    the dict the view rendered, so what it holds is small and counted exactly.
+    Everything else is built by the completer from the request's capture and the response's
+    parts, which the journal runs while the server is idle or when the entry is read
+    (mockscim/journal.py): masking, bounding, classification and validation never slow the
+    request. The completer keeps the response's bytes (at most ``--journal-body-limit``)
+    compressed, not the dict the view rendered, so what it holds is small and counted exactly.
     """
-    envelope, classification, request = info.envelope, info.classification, current_request()
     sent = b"" if response.is_streamed else response.get_data()
-    limit = get_state().settings.journal_body_limit
-    secrets = request_secrets()
-    request_part = {**envelope, "path": request.script_root + request.path, "scim_path": envelope["path"]}
-    request_part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
-    entry = {
-        "at": g.mockscim_at,
-        "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3),
-        "request": redact(request_part, secrets),
-        "response": {"status": response.status_code, "headers": mask_headers(_response_headers(response))},
-        "operation": classification.operation,
-        "dialect": classification.dialect,
-        "fault": faulting.fault_mark(),
-    }
-    completion = _Completion(info, sent, limit, secrets, request.method == "POST")
-    return entry, completion, len(completion.held[1]) + PENDING_OVERHEAD
+    entry = {"at": g.mockscim_at, "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3)}
+    captured = capture()
+    completion = _Completion(
+        captured,
+        g.get("mockscim_inspection"),
+        (response.status_code, jsontext.encode_kept(response.headers.to_wsgi_list()), faulting.fault_mark()),
+        (sent, kept_body(captured)),
+        get_state().settings.journal_body_limit,
+        g.get("mockscim_secrets", NONE),
+    )
+    _, response_bytes, request_bytes = completion.held
+    return entry, completion, len(response_bytes) + len(request_bytes) + PENDING_OVERHEAD
 
 
 class _Completion:
     """Completes one entry: what it keeps until then, in slots (a closure's cells cost about 500
     bytes more per entry, and under sustained load every entry waits for its completion).
 
-    It keeps the response's bytes (none above ``--journal-body-limit``, only their size),
-    compressed by the journal's packer thread (``squeeze``), and not the request: the findings
-    are validated on the request as the entry keeps it.
+    It keeps the request's capture, the response's status, headers and fault, both bodies'
+    bytes (none above ``--journal-body-limit``, only their size), compressed by the journal's
+    packer thread (``squeeze``), and the secrets the request already looked up.
     """
 
-    __slots__ = (
-        "base",
-        "classification",
-        "found",
-        "held",
-        "is_post",
-        "limit",
-        "problem",
-        "raw_path",
-        "secrets",
-        "size",
-        "unknown",
-    )
+    __slots__ = ("capture", "held", "info", "limit", "response", "secrets", "size")
 
     def __init__(
-        self, info: Inspection, sent: bytes, limit: int, secrets: frozenset[str], is_post: bool
+        self,
+        capture: Capture,
+        info: Inspection | None,
+        response: tuple[int, bytes, dict[str, Any] | None],  # status, headers as JSON, fault
+        bodies: tuple[bytes, bytes],  # the response's and the request's
+        limit: int,
+        secrets: frozenset[str],
     ) -> None:
+        sent, received = bodies
+        self.capture, self.info, self.response = capture, info, response
         self.size, self.limit, self.secrets = len(sent), limit, secrets
-        self.held = (False, sent if len(sent) <= limit else b"")  # (compressed?, bytes): one attribute
-        self.is_post = is_post
-        self.classification, self.found = info.classification, info.computed_findings()  # strict mode's
-        self.problem, self.raw_path, self.base = info.body_problem, info.raw_path, info.base_path
-        self.unknown = info.unknown_members
+        # (compressed?, response bytes, request bytes): one attribute, replaced whole by squeeze
+        self.held = (False, sent if len(sent) <= limit else b"", received)
 
     def squeeze(self) -> None:
-        """Compress the response bytes held (the journal's packer calls it, off the request path)."""
-        compressed, data = self.held
+        """Compress the bytes held (the journal's packer calls it, off the request path)."""
+        compressed, sent, received = self.held
         if not compressed:
-            self.held = (True, shrink(data))
+            self.held = (True, shrink(sent), shrink(received) if received else b"")  # a GET has none
 
     def __call__(self, entry: dict[str, Any]) -> None:
-        """Fill in the entry's response body, findings and resource."""
-        size, limit, secrets = self.size, self.limit, self.secrets
-        compressed, data = self.held
-        sent = expand(data) if compressed else data
-        body = {"_truncated": True, "size": size} if size > limit else parse_body(sent, limit)[0]
+        """Fill in the entry's request, response, operation, fault, findings and resource."""
+        compressed, sent, received = self.held
+        if compressed:
+            sent, received = expand(sent), expand(received) if received else b""
+        captured = self.capture
+        parse = parse_raw(received)
+        info = self.info if self.info is not None else captured.inspect(received, parse)
+        secrets = self.secrets | secrets_in(parse, received, captured.query_pairs())
+        entry["request"] = redact(self._request_part(info.envelope), secrets)
+        status, headers, fault = self.response
+        body = (
+            {"_truncated": True, "size": self.size}
+            if self.size > self.limit
+            else parse_body(sent, self.limit)[0]
+        )
+        entry["response"] = {"status": status, "headers": mask_headers(dict(unwire(headers)))}
         entry["response"]["body"] = redact(mask_body(body), secrets)
-        found = self.found
-        if found is None:
+        classification = info.classification
+        entry["operation"], entry["dialect"], entry["fault"] = (
+            classification.operation,
+            classification.dialect,
+            fault,
+        )
+        found = info.computed_findings()
+        if found is None:  # validated on the request as the entry keeps it (headers bounded)
             again = _replayed(entry["request"])
             found = Inspection(
-                again, self.classification, self.problem, self.raw_path, self.base, self.unknown
+                again, classification, info.body_problem, info.raw_path, info.base_path, info.unknown_members
             ).findings()
         entry["findings"] = redact(_capped(found), secrets)
-        entry["resource"] = _resource(self.classification, body, self.is_post)
+        entry["resource"] = _resource(classification, body, captured.method == "POST")
+
+    def _request_part(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """The envelope with the full path, the SCIM path and bounded headers."""
+        captured = self.capture
+        part = {**envelope, "path": captured.root + captured.path, "scim_path": envelope["path"]}
+        part["headers"] = _bounded(envelope["headers"], AUTHENTICATED_BOUNDS)
+        return part
 
 
 def _replayed(recorded: dict[str, Any]) -> dict[str, Any]:

@@ -40,19 +40,26 @@ def request_secrets() -> frozenset[str]:
     g = scope()
     known = getattr(g, "mockscim_secrets", None)
     if known is None:
-        found: set[str] = set()
         # Only a body something parsed can have been quoted; an unread one (a 401) is not parsed here.
         body = getattr(g, "mockscim_body", None)
         parse = body.parsed_already() if body is not None else None
-        if parse is not None and parse[1] is None and _may_name_a_password(body.raw or b""):
-            found |= secret_values(parse[0])
-        for key, value in query_pairs():
-            if is_password(key) or "password" in key.casefold():
-                found.add(value)
-            elif key.casefold() == "filter":
-                found |= filter_secrets(value)
-        known = g.mockscim_secrets = frozenset(found) if found else NONE  # shared: most carry none
+        raw = (body.raw or b"") if body is not None else b""
+        known = g.mockscim_secrets = secrets_in(parse, raw, query_pairs())
     return known
+
+
+def secrets_in(parse: tuple[Any, Any] | None, raw: bytes, pairs: list[tuple[str, str]]) -> frozenset[str]:
+    """The passwords a request carries: in its body's ``parse`` (value, error), read by meaning,
+    and in its query ``pairs`` (password-named parameters, filter literals)."""
+    found: set[str] = set()
+    if parse is not None and parse[1] is None and _may_name_a_password(raw):
+        found |= secret_values(parse[0])
+    for key, value in pairs:
+        if is_password(key) or "password" in key.casefold():
+            found.add(value)
+        elif key.casefold() == "filter":
+            found |= filter_secrets(value)
+    return frozenset(found) if found else NONE  # shared: most carry none
 
 
 def _may_name_a_password(raw: bytes) -> bool:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import base64
 import datetime
+import gc
 import http.client
 import json
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -133,6 +135,28 @@ def test_the_fast_encoder_writes_the_same_value_as_the_writer(value):
     data = jsontext.encode(value)
     assert json.loads(data) == json.loads(jsontext.dumps(value))
     assert b", " not in data and b'": ' not in data  # compact, as every response is
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        [[("HTTP_HOST", "127.0.0.1:8080"), ("HTTP_X_NOTE", "caf\u00e9")], [("filter", 'userName eq "a"')]],
+        [[("HTTP_X_ODD", "\udc80")], []],  # a lone surrogate: json takes over, and it reads back
+        [],
+    ],
+)
+def test_bytes_kept_are_the_encoders_bytes_at_their_own_length(value):
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [jsontext.encode_kept(value) for _ in range(200)]
+        per_copy = (tracemalloc.get_traced_memory()[0] - before) / 200
+    finally:
+        tracemalloc.stop()
+    assert kept[0] == jsontext.encode(value)
+    assert jsontext.loads(kept[0], lone_surrogates=True) == json.loads(json.dumps(value))
+    assert per_copy < len(kept[0]) + 128  # orjson's own output keeps a 4 KB buffer
 
 
 @pytest.mark.parametrize(

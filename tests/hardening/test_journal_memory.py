@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from mockscim.journal import Journal
 from mockscim.journal import read_journal_file
+from mockscim.journal_packing import WORTH_PACKING
 from mockscim.journal_packing import Slot
 from mockscim.journal_packing import is_packed
 
@@ -253,12 +254,31 @@ def test_an_anonymous_request_is_kept_as_a_bounded_summary(launch, connect):
 def test_the_packer_thread_packs_entries_without_being_asked():
     journal = Journal(100)
     for n in range(20):
-        journal.append({"request": {"body": {"n": n, "userName": "user@example.com" * 4}}})
+        journal.append({"request": {"body": {"n": n, "userName": "user@example.com" * 12}}})
     deadline = time.monotonic() + 10
     while not all(is_packed(slot.data) for slot in list(journal._entries)) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert all(is_packed(slot.data) for slot in journal._entries)
     assert [e["request"]["body"]["n"] for e in journal.entries()] == list(range(20))
+
+
+@pytest.mark.parametrize("entry", [{"at": "2026-12-01T18:01:53.771Z", "duration_ms": 0.429}, {}])
+def test_the_packer_leaves_short_entries_as_text_of_their_own_length(entry):
+    journal = Journal(1000)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for _ in range(500):
+            journal.append(entry)
+        journal.pack_all()
+        gc.collect()
+        per_entry = (tracemalloc.get_traced_memory()[0] - before) / 500
+    finally:
+        tracemalloc.stop()
+    assert all(not is_packed(slot.data) and len(slot.data) <= WORTH_PACKING for slot in journal._entries)
+    assert per_entry < 1024  # the slot, its text and the deque's share; not the encoder's 4 KB buffer
+    assert journal.entries()[-1] == {"id": 500, **entry}
 
 
 class Squeezable:
