@@ -260,7 +260,9 @@ class _Completion:
         self.capture, self.info, self.response = capture, info, response
         self.size, self.limit, self.secrets = len(sent), limit, secrets
         # (compressed?, response bytes, request bytes): one attribute, replaced whole by squeeze
-        self.held = (False, sent if len(sent) <= limit else b"", received)
+        # The response's bytes are copied: orjson's output keeps its 4 KB buffer, and under load
+        # thousands of completers wait for the packer.
+        self.held = (False, memoryview(sent).tobytes() if len(sent) <= limit else b"", received)
 
     def squeeze(self) -> None:
         """Compress the bytes held (the journal's packer calls it, off the request path)."""
