@@ -1,8 +1,10 @@
-"""What a SCIM request is, decided once before the view: envelope, Okta operation, findings.
+"""What a SCIM request is: envelope, Okta operation, findings.
 
-The journal records it, strict mode refuses on it, faults match on it. It is computed while
-the stored resource is still as it was, so a PUT that flips ``active`` is recognised as a
-deactivation (docs/okta-reference.md §7.2).
+The journal records it, strict mode refuses on it, faults match on it. Before the view, each
+request leaves a cheap ``Capture``: its raw pieces and what only the stored resource as it was
+can tell, so that a PUT that flips ``active`` is recognised as a deactivation
+(docs/okta-reference.md §7.2). The ``Inspection`` is built from it before the view when faults
+or strict mode need it, else later by the journal's completer.
 """
 
 from __future__ import annotations
@@ -108,7 +110,8 @@ class Capture:
 
     Taking it costs a few µs; the masked envelope and the classification are built from it
     later (``inspect``), by faults or strict mode when they need them, else off the request
-    path by the journal's completer (docs/performance.md, "The deferred entry"). Thousands wait
+    path by the journal's completer (docs/performance.md, "What was changed (phase 3, fifth
+    session)"). Thousands wait
     under load, so it is small: shared strings, and headers and query as one JSON text.
     """
 
