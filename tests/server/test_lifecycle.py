@@ -3,7 +3,9 @@ response body the journal records (the dict the view rendered, or the bytes a fa
 
 from __future__ import annotations
 
+import random
 import threading
+import time
 
 import pytest
 
@@ -40,6 +42,28 @@ def test_tickets_append_in_the_order_they_were_taken(finish_order, appended):
     for thread in threads:
         thread.join(timeout=5)
     assert log == appended
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_many_tickets_finishing_in_any_order_are_each_called_in_turn(seed, caplog):
+    turnstile, log, lock = Turnstile(patience=10), [], threading.Lock()
+    tickets = [turnstile.take() for _ in range(40)]
+    order = random.Random(seed).sample(tickets, len(tickets))
+
+    def finish(ticket: int) -> None:
+        time.sleep(random.Random(ticket * seed).random() / 200)
+        turnstile.wait(ticket)
+        with lock:
+            log.append(ticket)
+        turnstile.done(ticket)
+
+    threads = [threading.Thread(target=finish, args=(t,)) for t in order]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert log == tickets
+    assert "going ahead" not in caplog.text  # each waiter was woken, none waited out its patience
 
 
 def test_an_abandoned_ticket_lets_the_next_one_go():
