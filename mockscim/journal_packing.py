@@ -132,11 +132,6 @@ def slot_size(data: bytes) -> int:
 WORTH_PACKING = 160
 
 
-def _exact(text: bytes) -> bytes:
-    """A copy of ``text`` of its own length (orjson's output keeps its 4 KB buffer)."""
-    return memoryview(text).tobytes()
-
-
 class Packer:
     """Compresses entries' JSON text in a thread of its own, off the request path.
 
@@ -176,7 +171,9 @@ class Packer:
                     return
                 text = slot.data
                 if not is_packed(text):
-                    self._packed(slot, text, shrink(text) if len(text) > WORTH_PACKING else _exact(text))
+                    self._packed(
+                        slot, text, shrink(text) if len(text) > WORTH_PACKING else jsontext.exact(text)
+                    )
 
     def _run(self) -> None:
         """Drain whenever woken; end after two idle seconds (``offer`` starts it again)."""

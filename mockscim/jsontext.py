@@ -196,10 +196,15 @@ def encode(value: Any) -> bytes:
         return dumps(value, separators=(",", ":")).encode("utf-8")
 
 
-def encode_kept(value: Any) -> bytes:
-    """``encode`` for bytes that are held a while: a copy of the exact length, because orjson's
+def exact(data: bytes) -> bytes:
+    """``data`` as a bytes object of its own length, for bytes that are held a while: orjson's
     output keeps the capacity of its buffer (4 KB for a few hundred bytes of JSON)."""
-    return memoryview(encode(value)).tobytes()
+    return memoryview(data).tobytes()
+
+
+def encode_kept(value: Any) -> bytes:
+    """``encode``, copied to its length (``exact``)."""
+    return exact(encode(value))
 
 
 def fast_encode(value: Any) -> bytes:

@@ -51,14 +51,20 @@ class RequestBody:
 
         ``jsontext.loads`` is the one reader: strict UTF-8, bounded nesting, no lone surrogates.
         """
-        try:
-            return jsontext.loads(self.raw or b""), None
-        except ScimError as exc:
-            return None, exc
+        return parse_json(self.raw or b"")
 
     def parsed_already(self) -> tuple[Any, ScimError | None] | None:
         """The parse, if something has asked for it; None otherwise (nothing is parsed here)."""
         return self.__dict__.get("parsed")
+
+
+def parse_json(raw: bytes) -> tuple[Any, ScimError | None]:
+    """(JSON value, None), or (None, why the edge refuses it): the one parse of a request body,
+    here and when the journal's completer parses the bytes it kept."""
+    try:
+        return jsontext.loads(raw), None
+    except ScimError as exc:
+        return None, exc
 
 
 def _declares_no_body(environ: dict[str, Any]) -> bool:

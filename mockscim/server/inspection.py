@@ -131,13 +131,11 @@ class Capture:
         """The path under the SCIM base path."""
         return self.path[len(self.base_path) :] if self.base_path else self.path
 
-    def header_items(self) -> list[tuple[str, str]]:
-        """The environ's header keys and values, as ``reading.header_items`` listed them."""
-        return [(k, v) for k, v in unwire(self.wire)[0]]
-
-    def query_pairs(self) -> list[tuple[str, str]]:
-        """The query's (name, value) pairs in order."""
-        return [(k, v) for k, v in unwire(self.wire)[1]]
+    def unwired(self) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """The environ's header items (as ``reading.header_items`` listed them) and the query's
+        (name, value) pairs in order, read back from ``wire`` in one parse."""
+        headers, query = unwire(self.wire)
+        return [(k, v) for k, v in headers], [(k, v) for k, v in query]
 
     def recorded_body(self, raw: bytes, parse: Parse | None) -> tuple[Any, str | None]:
         """The body as the journal keeps it, and why it is not JSON (None when it is). Above the
@@ -152,24 +150,21 @@ class Capture:
         problem = error.detail.removeprefix("the request body is ")  # the finding reads "the body is ..."
         return mask_text(raw.decode("utf-8", errors="replace")), problem[:200]
 
-    def inspect(self, raw: bytes, parse: Parse | None) -> Inspection:
-        """The masked envelope and the classification, from the kept pieces and the body."""
+    def inspect(
+        self,
+        raw: bytes,
+        parse: Parse | None,
+        header_items: list[tuple[str, str]],
+        query: list[tuple[str, str]],
+    ) -> Inspection:
+        """The masked envelope and the classification, from the kept pieces (``unwired``) and the body."""
         body, problem = self.recorded_body(raw, parse)
-        query, headers = first_values(self.query_pairs()), headers_of(self.header_items())
-        envelope = make_envelope(self.method, self.scim_path, query, headers, body)
+        envelope = make_envelope(
+            self.method, self.scim_path, first_values(query), headers_of(header_items), body
+        )
         classification = classify(envelope, self.prior)
         unknown = list(self.unknown)
         return Inspection(envelope, classification, problem, self.raw_path, self.base_path, unknown)
-
-
-def parse_raw(raw: bytes) -> Parse | None:
-    """A kept body parsed again, as ``bodies.RequestBody`` parses it (None for no body)."""
-    if not raw:
-        return None
-    try:
-        return jsontext.loads(raw), None
-    except ScimError as exc:
-        return None, exc
 
 
 def unwire(wire: bytes) -> Any:
@@ -245,7 +240,8 @@ def inspection() -> Inspection:
     if known is None:
         captured = capture()
         raw = kept_body(captured)
-        known = g.mockscim_inspection = captured.inspect(raw, request_body().parsed if raw else None)
+        parse = request_body().parsed if raw else None
+        known = g.mockscim_inspection = captured.inspect(raw, parse, *captured.unwired())
     return known
 
 

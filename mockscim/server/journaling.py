@@ -44,6 +44,7 @@ from mockscim.inspect.masking import redact
 from mockscim.journal_packing import expand
 from mockscim.journal_packing import shrink
 from mockscim.server import faulting
+from mockscim.server.bodies import parse_json
 from mockscim.server.context import current_request
 from mockscim.server.context import scope
 from mockscim.server.inspection import Capture
@@ -51,7 +52,6 @@ from mockscim.server.inspection import Inspection
 from mockscim.server.inspection import capture
 from mockscim.server.inspection import is_scim
 from mockscim.server.inspection import kept_body
-from mockscim.server.inspection import parse_raw
 from mockscim.server.inspection import unwire
 from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
@@ -264,9 +264,9 @@ class _Completion:
         self.capture, self.info, self.response = capture, info, response
         self.size, self.limit, self.secrets = len(sent), limit, secrets
         # (compressed?, response bytes, request bytes): one attribute, replaced whole by squeeze
-        # The response's bytes are copied: orjson's output keeps its 4 KB buffer, and under load
-        # thousands of completers wait for the packer.
-        self.held = (False, memoryview(sent).tobytes() if len(sent) <= limit else b"", received)
+        # The response's bytes are copied to their length (under load thousands of completers
+        # wait for the packer, each with what would otherwise be orjson's 4 KB buffer).
+        self.held = (False, jsontext.exact(sent) if len(sent) <= limit else b"", received)
 
     def squeeze(self) -> None:
         """Compress the bytes held (the journal's packer calls it, off the request path)."""
@@ -280,9 +280,10 @@ class _Completion:
         if compressed:
             sent, received = expand(sent), expand(received) if received else b""
         captured = self.capture
-        parse = parse_raw(received)
-        info = self.info if self.info is not None else captured.inspect(received, parse)
-        secrets = self.secrets | secrets_in(parse, received, captured.query_pairs())
+        parse = parse_json(received) if received else None
+        headers_in, query = captured.unwired()
+        info = self.info if self.info is not None else captured.inspect(received, parse, headers_in, query)
+        secrets = self.secrets | secrets_in(parse, received, query)
         entry["request"] = redact(self._request_part(info.envelope), secrets)
         status, headers, fault = self.response
         body = (
