@@ -32,6 +32,9 @@ MAX_DEPTH = 64  # arrays and objects inside each other; SCIM resources need 5 at
 _OPENERS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# orjson reads an integer past 64 bits as a float (it would lose digits): text with a run of this
+# many digits anywhere is left to ``json``, which keeps every integer exact.
+_LONG_DIGITS = re.compile(rb"\d{19}")
 # Types orjson would write but JSON has no form for: refuse them, as ``json`` does.
 _STRICT = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
@@ -104,6 +107,8 @@ def loads(
         text = data
     if nests_deeper(text, max_depth):
         raise InvalidSyntax(f"{what} is nested deeper than {max_depth} levels of arrays and objects")
+    if not lone_surrogates and (value := _quick(data)) is not _REFUSED:
+        return value
     too_large: list[str] = []
     try:
         value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite(too_large))
@@ -126,6 +131,27 @@ def loads(
                 "§8.2); send the character itself or a complete surrogate pair"
             )
     return value
+
+
+_REFUSED = object()  # what ``_quick`` leaves to the full parse
+
+
+def _quick(data: bytes | str) -> Any:
+    """The value when orjson reads ``data`` exactly as ``json`` would, else ``_REFUSED``.
+
+    orjson refuses everything ``loads`` refuses (bytes that are not UTF-8, a BOM, NaN and
+    Infinity, numbers that overflow, lone surrogates, trailing data), so its success means the
+    value is what ``json`` would give, in about a fifth of the time; its only silent difference,
+    integers past 64 bits, is left to ``json``. Every refusal is read again by ``json``, which
+    names the problem as before.
+    """
+    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
+    if _LONG_DIGITS.search(raw):
+        return _REFUSED
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return _REFUSED
 
 
 def _escape(token: str) -> str:
