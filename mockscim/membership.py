@@ -104,3 +104,17 @@ def find_cycle(groups: Mapping[str, Record]) -> list[str] | None:
 def _member_groups(group: Record, groups: Mapping[str, Record]) -> Iterable[str]:
     """The ids of the members of ``group`` that are groups."""
     return [m["value"] for m in group.get("members", ()) if m.get("value") in groups]
+
+
+def without_member(group: Record, rid: str, now: str) -> Record:
+    """A new version of ``group`` without member ``rid`` (its member was deleted)."""
+    record = {
+        **group,
+        "meta": {**group["meta"], "lastModified": now, "version": group["meta"]["version"] + 1},
+    }
+    members = [m for m in group.get("members", []) if m.get("value") != rid]
+    if members:
+        record["members"] = members
+    else:
+        record.pop("members", None)
+    return record

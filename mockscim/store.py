@@ -32,6 +32,7 @@ from mockscim.indexes import fold
 from mockscim.membership import check_members
 from mockscim.membership import check_nesting
 from mockscim.membership import dedupe_members
+from mockscim.membership import without_member
 from mockscim.scim.filter import Expr
 from mockscim.scim.filter import compile_filter
 from mockscim.scim.filter import equality_terms
@@ -197,9 +198,16 @@ class InMemoryStore:
 
     # -- writes ----------------------------------------------------------------------------
     def create(
-        self, rtype: str, resource: Record, *, password: str | None = None, rid: str | None = None
+        self,
+        rtype: str,
+        resource: Record,
+        *,
+        password: str | None = None,
+        rid: str | None = None,
+        owned: bool = False,
     ) -> Record:
-        """Store a new resource (already validated); return a copy with id and meta."""
+        """Store a new resource (already validated); return a copy with id and meta. ``owned``: the
+        caller hands ``resource`` over, to be kept as it is; a read-only view is returned."""
         with self._lock:
             state = self._state
             rid = rid or self.ids.new_id()
@@ -207,12 +215,12 @@ class InMemoryStore:
                 raise Uniqueness(f"a {owner} with id '{rid}' already exists; ids are unique across types")
             now = isoformat(self.clock.now())
             meta = {"resourceType": rtype, "created": now, "lastModified": now, "version": 1}
-            record = {"id": rid, **clone(resource), "meta": meta}
+            record = {"id": rid, **(resource if owned else clone(resource)), "meta": meta}
             secret = self._prepare(rtype, record, password, now)
             state.seq += 1
             record["_seq"] = state.seq
             state.put(rtype, record, secret)
-            return self._view(rtype, record)
+            return self._view(rtype, record, copy=not owned)
 
     def replace(
         self,
@@ -223,10 +231,14 @@ class InMemoryStore:
         password: str | None = None,
         version: Versions = None,
         copy: bool = True,
+        owned: bool = False,
     ) -> Record:
-        """Replace a resource's attributes (PUT); raise NotFound, PreconditionFailed or Uniqueness."""
+        """Replace a resource's attributes (PUT; ``owned`` as for ``create``); raise NotFound,
+        PreconditionFailed or Uniqueness."""
         with self._lock:
-            return self._replace(rtype, rid, clone(resource), password, version, copy=copy)
+            return self._replace(
+                rtype, rid, resource if owned else clone(resource), password, version, copy=copy
+            )
 
     def _replace(
         self, rtype: str, rid: str, owned: Record, password: str | None, version: Versions, *, copy: bool
@@ -263,7 +275,7 @@ class InMemoryStore:
             self._check_version(current, version)
             now = isoformat(self.clock.now())
             groups = state.records["Group"]
-            parents = [_without(groups[gid], rid, now) for gid in state.indexes.groups_of.get(rid, ())]
+            parents = [without_member(groups[gid], rid, now) for gid in state.indexes.groups_of.get(rid, ())]
             state.take(rtype, rid)
             for parent in parents:
                 state.put("Group", parent)
@@ -378,17 +390,3 @@ class InMemoryStore:
         if rtype == "User" and (derived := self._state.groups_of(record["id"])) is not None:
             view["groups"] = derived
         return {k: clone(v) for k, v in view.items()} if copy else view
-
-
-def _without(group: Record, rid: str, now: str) -> Record:
-    """A new version of ``group`` without member ``rid`` (its member was deleted)."""
-    record = {
-        **group,
-        "meta": {**group["meta"], "lastModified": now, "version": group["meta"]["version"] + 1},
-    }
-    members = [m for m in group.get("members", []) if m.get("value") != rid]
-    if members:
-        record["members"] = members
-    else:
-        record.pop("members", None)
-    return record

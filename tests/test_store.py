@@ -63,6 +63,17 @@ def test_callers_get_copies(store):
     assert store.get("User", created["id"])["userName"] == "alice"
 
 
+@pytest.mark.parametrize("owned", [False, True])
+def test_a_write_keeps_a_copy_unless_the_body_is_handed_over(store, owned):
+    body = user("alice", emails=[{"value": "a@x"}])
+    created = store.create("User", body, owned=owned)
+    replacement = user("alice", emails=[{"value": "b@x"}])
+    store.replace("User", created["id"], replacement, owned=owned)
+    replacement["emails"][0]["value"] = "changed by the caller"
+    kept = store.get("User", created["id"])["emails"][0]["value"]
+    assert kept == ("changed by the caller" if owned else "b@x")  # owned: nothing was copied
+
+
 @pytest.mark.parametrize("other", ["alice", "ALICE", "Alice"])
 def test_user_name_is_unique_case_insensitively(store, other):
     store.create("User", user("alice"))

@@ -171,11 +171,10 @@ def normalize_resource(
     declared = _declared(body, rtype)
     out: dict[str, Any] = {}
     password = None
+    secret = rtype.attribute("password")
     for key, value in _core_members(body, rtype):
-        if key.lower() == "password" and rtype.attribute("password") is not None:
-            password = (
-                coerce_scalar(rtype.attribute("password"), value, "password") if value is not None else None
-            )
+        if secret is not None and key.lower() == "password":
+            password = coerce_scalar(secret, value, "password") if value is not None else None
             continue
         _place(out, key, value, rtype, declared, custom_extensions)
     _check_required(out, rtype, declared)
@@ -189,12 +188,15 @@ def _core_members(body: dict[str, Any], rtype: ResourceType) -> list[tuple[str, 
     attributes (RFC 7644 §3.10), so a password sent either way is read as the password and
     never stored as data."""
     core = rtype.schema.id.lower()
+    prefix = core + ":"
     members: list[tuple[str, Any]] = []
     for key, value in body.items():
-        if key.lower() == core and isinstance(value, dict):
+        if key[:1].lower() != core[:1]:  # the common case: a plain attribute name
+            members.append((key, value))
+        elif (low := key.lower()) == core and isinstance(value, dict):
             members += [(inner, item) for inner, item in value.items() if inner.lower() != "schemas"]
-        elif key.lower().startswith(core + ":"):
-            members.append((key[len(core) + 1 :], value))
+        elif low.startswith(prefix):
+            members.append((key[len(prefix) :], value))
         else:
             members.append((key, value))
     return members
@@ -204,14 +206,15 @@ def _place(
     out: dict[str, Any], key: str, value: Any, rtype: ResourceType, declared: list[str], custom: bool
 ) -> None:
     """Validate one top-level key of a body and store it in ``out`` under its canonical name."""
-    if key.lower() in _IGNORED_ON_INPUT:
+    low = key.lower()
+    if low in _IGNORED_ON_INPUT:
         return
-    if (ext := rtype.extension(key)) is not None:
+    if (ext := rtype.extension(low)) is not None:
         coerced = coerce_extension(ext, value, ext.id) if value is not None else {}
         if coerced:
             out.setdefault(ext.id, {}).update(coerced)
         return
-    if key.lower().startswith("urn:"):
+    if low.startswith("urn:"):
         _place_urn(out, key, value, rtype, declared, custom)
         return
     attr = rtype.attribute(key)

@@ -82,10 +82,12 @@ class ResourceType:
 
     def extension(self, urn: str) -> Schema | None:
         """Return the extension schema whose URN is ``urn`` (case-insensitive)."""
-        for ext, _ in self.extensions:
-            if ext.id.lower() == urn.lower():
-                return ext
-        return None
+        return self._extensions_by_urn.get(urn.lower())
+
+    @cached_property  # asked for every key of every body; the schemas never change
+    def _extensions_by_urn(self) -> dict[str, Schema]:
+        """The extension schemas by their lower-case URN."""
+        return {ext.id.lower(): ext for ext, _ in self.extensions}
 
     def attribute(self, name: str) -> Attribute | None:
         """Return a core attribute or a common attribute (id, externalId, meta)."""

@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cached_property
 from typing import Any
 
+from werkzeug.exceptions import ClientDisconnected
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from mockscim import jsontext
@@ -34,6 +35,12 @@ class RequestBody:
         request = current_request()
         if _declares_no_body(request.environ):
             self.raw: bytes | None = b""  # a GET or DELETE: werkzeug would wrap the stream to read nothing
+            return
+        length = _plain_length(request.environ)
+        limit = request.max_content_length
+        if length is not None and (limit is None or length <= limit):
+            self.raw = _read_exactly(request.environ["wsgi.input"], length)
+            request._cached_data = self.raw  # werkzeug's cache: request.get_data() gives these bytes
             return
         try:
             self.raw = request.get_data(cache=True)  # capped by MAX_CONTENT_LENGTH
@@ -73,6 +80,28 @@ def _declares_no_body(environ: dict[str, Any]) -> bool:
     waitress turns a chunked body into one with a ``CONTENT_LENGTH``; other servers pass
     ``Transfer-Encoding`` on, and then the body is read as werkzeug reads it."""
     return environ.get("CONTENT_LENGTH") in (None, "", "0") and "HTTP_TRANSFER_ENCODING" not in environ
+
+
+def _plain_length(environ: dict[str, Any]) -> int | None:
+    """The declared Content-Length of a body that is not chunked, else None (werkzeug decides).
+
+    Such a body is read straight from the server's stream: werkzeug's reader wraps it in a
+    limited stream first, which took a third of the time a PUT spent reading its body."""
+    length = environ.get("CONTENT_LENGTH")
+    if not length or not length.isascii() or not length.isdigit() or "HTTP_TRANSFER_ENCODING" in environ:
+        return None
+    return int(length)
+
+
+def _read_exactly(stream: Any, length: int) -> bytes:
+    """``length`` bytes from ``stream``; a client that sent fewer is gone (as werkzeug says it)."""
+    data = stream.read(length)
+    while len(data) < length:  # a server may hand the body over in pieces
+        more = stream.read(length - len(data))
+        if not more:
+            raise ClientDisconnected()
+        data += more
+    return data
 
 
 def request_body() -> RequestBody:

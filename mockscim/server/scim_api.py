@@ -93,7 +93,8 @@ def create_resource(rtype: str) -> Response:
     resource, password = normalize_resource(
         read_json(), rt, custom_extensions=state.settings.profile.custom_extensions
     )
-    return _one(rt, state.store.create(rtype, resource, password=password), 201)
+    # normalize_resource built ``resource`` for this request alone: the store keeps it as it is.
+    return _one(rt, state.store.create(rtype, resource, password=password, owned=True), 201)
 
 
 def get_resource(rtype: str, rid: str) -> Response:
@@ -116,7 +117,9 @@ def replace_resource(rtype: str, rid: str) -> Response:
     with state.store.lock:  # re-entrant: the comparison and the write see one state
         if rt.immutable():
             keep_immutable(state.store.get(rtype, rid, copy=False), resource, rt)
-        record = state.store.replace(rtype, rid, resource, password=password, version=_if_match(), copy=False)
+        record = state.store.replace(
+            rtype, rid, resource, password=password, version=_if_match(), copy=False, owned=True
+        )
     return _one(rt, record)
 
 

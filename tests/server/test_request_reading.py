@@ -8,6 +8,7 @@ from itertools import chain
 
 import pytest
 from flask import request
+from werkzeug.exceptions import ClientDisconnected
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
@@ -81,6 +82,11 @@ BODY_CASES = {
     "length 2": ("2", None, b"{}"),
     "chunked, no length": (None, "chunked", b"{}"),
     "length 00": ("00", None, b""),
+    "length 7, read straight": ("7", None, b'{"a":1}'),
+    "length with a sign": ("+7", None, b'{"a":1}'),
+    "length and chunked": ("7", "chunked", b'{"a":1}'),
+    "length with spaces": (" 7 ", None, b'{"a":1}'),
+    "length not ASCII": ("\u0667", None, b"{"),
 }
 
 
@@ -98,4 +104,14 @@ def test_a_body_declared_absent_is_what_werkzeug_reads(app, case):
         werkzeugs = request.get_data()
     with app.test_request_context("/scim/v2/Users", method="POST", environ_overrides=_body_environ(case)):
         assert RequestBody().raw == werkzeugs
+        assert request.get_data() == werkzeugs  # werkzeug's own readers see the same bytes later
         assert _declares_no_body(request.environ) == (case[0] in (None, "", "0") and case[1] is None)
+
+
+@pytest.mark.parametrize("terminated", [True, False])
+def test_a_body_shorter_than_its_length_is_a_client_that_left(app, terminated):
+    environ = {"wsgi.input": io.BytesIO(b"{}"), "CONTENT_LENGTH": "10"}
+    environ.update({"wsgi.input_terminated": True} if terminated else {})
+    with app.test_request_context("/scim/v2/Users", method="POST", environ_overrides=environ):
+        with pytest.raises(ClientDisconnected):
+            RequestBody()
