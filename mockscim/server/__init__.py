@@ -9,6 +9,7 @@ from flask import Flask
 from flask import redirect
 from flask import url_for
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import Rule
 
 from mockscim.clock import Clock
 from mockscim.config import AuthConfig
@@ -46,9 +47,31 @@ from mockscim.store import StoreOptions
 __all__ = ["create_app"]
 
 
+class LazyRule(Rule):
+    """A URL rule whose two URL builders (for ``url_for``) are compiled when first used.
+
+    werkzeug compiles them for every rule as it is added, with ``ast`` and ``compile``: about a
+    millisecond per rule, 60 to 80 ms of every start (docs/performance.md, "Cold start"), for
+    builders the server uses for a handful of dashboard links."""
+
+    def _compile_builder(self, append_unknown: bool = True) -> Callable[..., tuple[str, str]]:
+        """A stand-in that compiles werkzeug's builder on its first call and puts it in its place."""
+        compile_now = super()._compile_builder
+        name = "_build_unknown" if append_unknown else "_build"
+
+        def build(rule: Rule, **values: Any) -> tuple[str, str]:
+            real = compile_now(append_unknown).__get__(rule, None)
+            setattr(rule, name, real)
+            return real(**values)
+
+        return build
+
+
 class ScimFlask(Flask):
     """Flask, minus a check that ran for every hook of every request: mockscim's views and hooks
     are all plain functions (tests/server/test_request_reading.py checks), so none needs wrapping."""
+
+    url_rule_class = LazyRule
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``func`` as it is (Flask's version asks whether it is a coroutine function, each call)."""

@@ -9,6 +9,7 @@ from itertools import chain
 import pytest
 from flask import request
 from werkzeug.exceptions import ClientDisconnected
+from werkzeug.routing import Rule
 
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
@@ -115,3 +116,22 @@ def test_a_body_shorter_than_its_length_is_a_client_that_left(app, terminated):
     with app.test_request_context("/scim/v2/Users", method="POST", environ_overrides=environ):
         with pytest.raises(ClientDisconnected):
             RequestBody()
+
+
+def _sample(converter: object) -> object:
+    """A value each URL converter accepts."""
+    if type(converter).__name__ == "AnyConverter":
+        return sorted(converter.items)[0]  # type: ignore[attr-defined]
+    return 7 if type(converter).__name__ in ("IntegerConverter", "NumberConverter") else "a b/c"
+
+
+def test_url_rules_build_what_werkzeugs_own_builders_build(app):
+    # LazyRule compiles werkzeug's builders on first use instead of at startup.
+    rules = list(app.url_map.iter_rules())
+    assert len(rules) > 40 and all(type(rule).__name__ == "LazyRule" for rule in rules)
+    for rule in rules:
+        values = {name: _sample(rule._converters.get(name)) for name in rule.arguments}
+        for unknown in (False, True):
+            wanted = Rule._compile_builder(rule, unknown).__get__(rule, None)
+            extra = {"q": "r s"} if unknown else {}
+            assert rule.build({**values, **extra}, unknown) == wanted(**values, **extra), rule.rule
