@@ -44,8 +44,8 @@ def _if_match() -> frozenset[int] | None:
 
 def _one(rtype: ResourceType, record: dict[str, Any], status: int = 200) -> Response:
     """Respond with a single resource, its ETag, and Location on 201."""
+    headers = {"ETag": etag(record["meta"]["version"])}  # before render completes ``record`` in place
     body = render(record, rtype, base_url(), _projection())
-    headers = {"ETag": etag(record["meta"]["version"])}
     if status == 201:
         headers["Location"] = body["meta"]["location"]
     return scim_response(body, status, headers)

@@ -123,6 +123,31 @@ def test_user_groups_carry_refs(scim):
     ]
 
 
+READS = {
+    "get": lambda scim, user: scim.get(f"/Users/{user['id']}").json(),
+    "lookup": lambda scim, user: scim.get(f'/Users?filter=userName eq "{user["userName"]}"').json()[
+        "Resources"
+    ][0],
+    "import page": lambda scim, user: scim.get("/Users?startIndex=1&count=5").json()["Resources"][0],
+    "sorted": lambda scim, user: scim.get("/Users?sortBy=userName").json()["Resources"][0],
+    "put": lambda scim, user: scim.put(f"/Users/{user['id']}", okta_user(user["userName"])).json(),
+}
+
+
+@pytest.mark.parametrize("read", READS.values(), ids=READS.keys())
+def test_a_user_reads_in_wire_order_and_rendering_leaves_the_store_alone(scim, app, read):
+    alice = scim.create_user("alice@x")
+    scim.create_group("Eng", [alice["id"]])
+    first, second = read(scim, alice), read(scim, alice)
+    assert list(first)[:2] == ["schemas", "id"] and list(first)[-2:] == ["groups", "meta"]
+    assert [list(g) for g in first["groups"]] == [["value", "display", "type", "$ref"]]
+    assert first["meta"]["version"].startswith('W/"') and first["meta"]["location"].endswith(alice["id"])
+    assert {k: v for k, v in first.items() if k != "meta"} == {k: v for k, v in second.items() if k != "meta"}
+    stored = app.extensions["mockscim"].store.get("User", alice["id"])
+    assert "location" not in stored["meta"] and "$ref" not in stored["groups"][0]
+    assert isinstance(stored["meta"]["version"], int)
+
+
 def test_put_echoing_groups_and_meta_is_ignored_not_rejected(scim):
     alice = scim.create_user("alice@x")
     scim.create_group("Eng", [alice["id"]])
