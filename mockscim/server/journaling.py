@@ -106,19 +106,21 @@ def init_app(app: Flask, settings: Settings) -> None:
         if state is not None and not state.stand_in and "mockscim_started" in g and is_scim(settings):
             turn = g.pop("mockscim_turn", None)
             try:
-                # Build and pack the entry first: only the append itself waits for its turn, so
-                # the workers do not queue behind each other's JSON and compression.
+                # Build and encode the entry first: only the append itself goes in ticket order,
+                # run by whichever request's thread completes the sequence (server/turnstile.py).
                 if g.get(AUTHENTICATED):
                     entry, complete, held = _entry(response, g)
                     prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
                     prepared = state.journal.prepare(_summary(response, g, settings))
-                if turn is not None:
-                    state.order.wait(turn)
-                state.journal.add(prepared)
-            finally:
+            except BaseException:
                 if turn is not None:
                     state.order.done(turn)
+                raise
+            if turn is None:
+                state.journal.add(prepared)
+            else:
+                state.order.deliver(turn, functools.partial(state.journal.add, prepared))
         return response
 
     @app.teardown_request

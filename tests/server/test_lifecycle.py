@@ -3,6 +3,7 @@ response body the journal records (the dict the view rendered, or the bytes a fa
 
 from __future__ import annotations
 
+import functools
 import random
 import threading
 import time
@@ -18,44 +19,34 @@ USER = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "
 
 
 @pytest.mark.parametrize(
-    ("finish_order", "appended"),
+    ("finish_order", "held_back"),
     [
-        ([1, 2, 3], [1, 2, 3]),
-        ([3, 2, 1], [1, 2, 3]),
-        ([2, 3, 1], [1, 2, 3]),
+        ([1, 2, 3], [0, 0, 0]),
+        ([3, 2, 1], [1, 2, 0]),
+        ([2, 3, 1], [1, 2, 0]),
     ],
     ids=["in-order", "reversed", "first-last"],
 )
-def test_tickets_append_in_the_order_they_were_taken(finish_order, appended):
-    turnstile, log, lock = Turnstile(), [], threading.Lock()
+def test_deliveries_run_in_ticket_order_and_no_one_waits(finish_order, held_back):
+    turnstile, log = Turnstile(), []
     tickets = [turnstile.take() for _ in finish_order]
-
-    def finish(ticket: int) -> None:
-        turnstile.wait(ticket)
-        with lock:
-            log.append(ticket)
-        turnstile.done(ticket)
-
-    threads = [threading.Thread(target=finish, args=(tickets[i - 1],)) for i in finish_order]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=5)
-    assert log == appended
+    pending = []
+    for i in finish_order:
+        turnstile.deliver(tickets[i - 1], functools.partial(log.append, tickets[i - 1]))
+        pending.append(turnstile.pending())  # deliver returned at once, its append held back or run
+    assert log == tickets
+    assert pending == held_back
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_many_tickets_finishing_in_any_order_are_each_called_in_turn(seed, caplog):
-    turnstile, log, lock = Turnstile(patience=10), [], threading.Lock()
+def test_many_tickets_delivered_from_many_threads_append_in_turn(seed, caplog):
+    turnstile, log = Turnstile(patience=10), []
     tickets = [turnstile.take() for _ in range(40)]
     order = random.Random(seed).sample(tickets, len(tickets))
 
     def finish(ticket: int) -> None:
         time.sleep(random.Random(ticket * seed).random() / 200)
-        turnstile.wait(ticket)
-        with lock:
-            log.append(ticket)
-        turnstile.done(ticket)
+        turnstile.deliver(ticket, functools.partial(log.append, ticket))
 
     threads = [threading.Thread(target=finish, args=(t,)) for t in order]
     for thread in threads:
@@ -63,22 +54,40 @@ def test_many_tickets_finishing_in_any_order_are_each_called_in_turn(seed, caplo
     for thread in threads:
         thread.join(timeout=10)
     assert log == tickets
-    assert "going ahead" not in caplog.text  # each waiter was woken, none waited out its patience
+    assert turnstile.pending() == 0 and "never finished" not in caplog.text
 
 
 def test_an_abandoned_ticket_lets_the_next_one_go():
-    turnstile = Turnstile()
+    turnstile, log = Turnstile(), []
     first, second = turnstile.take(), turnstile.take()
     turnstile.done(first)  # its holder failed before appending (teardown calls done)
     turnstile.done(first)  # done twice is harmless
-    turnstile.wait(second)  # returns at once
+    turnstile.deliver(second, functools.partial(log.append, second))
+    assert log == [second]
 
 
-def test_a_lost_ticket_delays_the_next_but_never_hangs_it(caplog):
-    turnstile = Turnstile(patience=0.05)
-    turnstile.take()  # never done
-    turnstile.wait(turnstile.take())
-    assert "going ahead" in caplog.text
+def test_a_failed_append_does_not_stop_the_ones_after_it(caplog):
+    turnstile, log = Turnstile(), []
+    first, second = turnstile.take(), turnstile.take()
+    turnstile.deliver(second, functools.partial(log.append, second))
+
+    def broken() -> None:
+        raise RuntimeError("disk full")
+
+    turnstile.deliver(first, broken)
+    assert log == [second] and "a journal append failed" in caplog.text
+
+
+def test_a_lost_ticket_holds_later_appends_back_only_for_its_patience(caplog):
+    turnstile, log = Turnstile(patience=0.05), []
+    lost, second, third = turnstile.take(), turnstile.take(), turnstile.take()
+    turnstile.deliver(second, functools.partial(log.append, second))
+    assert log == []  # held back behind the lost ticket
+    time.sleep(0.06)
+    turnstile.deliver(third, functools.partial(log.append, third))
+    assert log == [second, third] and "never finished" in caplog.text
+    turnstile.deliver(lost, functools.partial(log.append, lost))  # it came back after all
+    assert log == [second, third, lost]  # appended at once, out of order, not dropped
 
 
 def test_the_request_body_is_parsed_once_for_inspection_and_view(app):
