@@ -9,7 +9,7 @@ No thread waits for its turn. A request whose predecessor is still being answere
 append behind, and the predecessor's thread runs it after its own. An earlier version made each
 request wait on a condition until its turn came; under load one GET in eleven and one lookup in
 five waited, and each wait cost thread switches and a wake-up of every waiter
-(docs/performance.md, "Sixth session").
+(docs/performance.md, "What was changed (phase 3, sixth session)").
 """
 
 from __future__ import annotations
