@@ -209,7 +209,7 @@ def _place(
     low = key.lower()
     if low in _IGNORED_ON_INPUT:
         return
-    if (ext := rtype.extension(low)) is not None:
+    if (ext := rtype.extension(key)) is not None:
         coerced = coerce_extension(ext, value, ext.id) if value is not None else {}
         if coerced:
             out.setdefault(ext.id, {}).update(coerced)

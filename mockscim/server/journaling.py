@@ -8,9 +8,10 @@
   it was: a PUT that flips ``active`` is a deactivation) and takes a ticket, so entries are
   appended in the order the store applied the writes (a read takes its ticket after the view,
   unlocked);
-- an ``after_request`` hook that appends the entry's time and duration with a completer when the
-  ticket is called; the completer builds the rest of the entry from the capture and the
-  response, when the server is idle or when the entry is read.
+- an ``after_request`` hook that hands the turnstile the append of the entry's time and duration
+  with a completer, run in ticket order (``server/turnstile.py``); the completer builds the rest
+  of the entry from the capture and the response, when the server is idle or when the entry is
+  read.
 
 A request that did not authenticate is recorded as a bounded summary (method, cut path and
 query, status, body size, a few masked headers): no body, no findings, so an anonymous client

@@ -51,19 +51,20 @@ class Turnstile:
         the ticket's turn (then the later ones already delivered too), else later, in the thread
         that delivers the missing one. ``None`` only marks the ticket done."""
         with self._lock:
-            late = ticket in self._skipped
-            self._skipped.discard(ticket)
-            if (ticket < self._next or ticket in self._ready) and not late:
+            late = ticket in self._skipped  # its place was given up: appended now, out of order
+            if late:
+                self._skipped.discard(ticket)
+            elif ticket < self._next or ticket in self._ready:
                 return  # done already (a teardown may call it twice)
-            if not late:
+            else:
                 self._ready[ticket] = action
                 if self._draining:
                     return
                 self._draining = True
         if late:
-            self._run(action)  # its place was given up: appended now, out of order
-            return
-        self._drain()
+            self._run(action)
+        else:
+            self._drain()
 
     def done(self, ticket: int) -> None:
         """Mark ``ticket`` finished with nothing to append (idempotent)."""
