@@ -98,7 +98,7 @@ def _load(paths: tuple[Path, ...], keyword: str | None, dialect: str | None) -> 
     from mockscim.library import library_root
 
     roots = paths or (library_root(),)
-    scenarios, errors = load_scenarios(roots)
+    scenarios, errors = load_scenarios(roots, trusted=not paths)  # the packaged library
     for error in errors:
         click.echo(str(error), err=True)
     if errors:

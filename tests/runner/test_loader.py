@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -215,8 +216,45 @@ def test_folders_are_searched_for_scenario_files_and_bad_ones_are_collected(tmp_
 
 
 @pytest.mark.parametrize("path", sorted(library_root().rglob("*.scenario.yaml")), ids=lambda p: p.name)
-def test_library_scenarios_load(path):
-    assert load_scenario(path).steps
+def test_library_scenarios_load_and_a_trusted_load_builds_the_same(path):
+    # `mockscim run` loads the packaged library trusted (no schema pass): warranted only while
+    # every library file passes the schema and the skipped pass changes nothing it builds.
+    full = load_scenario(path)
+    assert full.steps
+    assert load_scenario(path, trusted=True) == full
+
+
+def test_a_trusted_load_skips_the_schema_pass_alone():
+    extra_key = (DATA / "ok-full.yaml").read_text() + "\ncolour: blue\n"
+    with pytest.raises(ScenarioError, match="unknown key 'colour'"):
+        load_text(extra_key, "extra.yaml")
+    assert load_text(extra_key, "extra.yaml", trusted=True) == load_text(
+        (DATA / "ok-full.yaml").read_text(), "extra.yaml"
+    )
+
+
+@pytest.mark.parametrize(("name", "line", "message"), BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_a_trusted_load_of_a_bad_file_reports_problems_never_a_traceback(name, line, message):
+    # A file the model cannot be built from without the schema pass gets the full check.
+    try:
+        loaded = load_scenario(DATA / name, trusted=True)
+    except ScenarioError as exc:
+        assert exc.first.file.endswith(name) and exc.first.line >= 1
+    else:
+        assert loaded.steps  # a mistake only the schema pass sees: built without it
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("bad-unknown-key.yaml", "unknown key 'stauts'"),  # no status: the full check names the typo
+        ("bad-missing-key.yaml", "missing required key 'request'"),
+        ("bad-unknown-variable.yaml", "unknown variable ${user_id}"),  # semantic checks stay
+    ],
+)
+def test_a_trusted_load_still_refuses_what_it_cannot_build(name, message):
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        load_scenario(DATA / name, trusted=True)
 
 
 def _properties(schema, where="$"):
