@@ -338,6 +338,24 @@ def other_table(summary: dict[str, Any]) -> str:
     return table(["figure", "value"], rows)
 
 
+def page_cache_table(figures: dict[str, Any]) -> str:
+    """The import page read three ways in one process (``benchmarks.page_cache``)."""
+    rows = [
+        ["100 users (the whole store)", figures["page_100_users_us"], "1.0"],
+        [
+            "100k users, the same page every time",
+            figures["same_page_100k_us"],
+            figures["same_100k_over_100_users"],
+        ],
+        [
+            "100k users, a random page every time",
+            figures["random_page_100k_us"],
+            figures["random_100k_over_100_users"],
+        ],
+    ]
+    return table(["import page of 100", "µs per page", "x the page at 100 users"], rows)
+
+
 def inprocess_table(figures: dict[str, Any]) -> str:
     """Journal cost without sockets: µs per request through Flask's test client, hooks on and off."""
     rows = [

@@ -37,6 +37,7 @@ FULL = {
     "journal_requests": 10_000,
     "verify_repeat": 3,
     "patch_repeat": 5,
+    "page_cache_rounds": 6,
 }
 # Quick: one round of 1 s runs, no group PATCHes, no in-process journal breakdown, a partial journal
 # (the full one's RSS estimated), and the runner's first pass against one bare pass. Indicative only:
@@ -50,6 +51,7 @@ QUICK = {
     "journal_requests": 2_000,
     "verify_repeat": 1,
     "patch_repeat": 3,
+    "page_cache_rounds": 0,  # seeding 100k users in process again takes half a minute
 }
 
 
@@ -106,6 +108,10 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
     )
     say("verify at 10,000 journal entries ...")
     verify = run_module("benchmarks.verify_scale", config["verify_repeat"])
+    rounds = config["page_cache_rounds"]
+    if rounds:
+        say("the import page in process: same page and random pages at 100k users ...")
+    page = run_module("benchmarks.page_cache", rounds) if rounds else None
     return {
         "cold_start": cold,
         "runner_overhead": runner,
@@ -114,6 +120,7 @@ def measure(config: dict[str, Any]) -> dict[str, Any]:
         "matrix": matrix,
         "journal_inprocess": inprocess,
         "verify_scale": verify,
+        "page_cache": page,
     }
 
 
@@ -142,6 +149,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "runner_overhead": raw["runner_overhead"],
         "journal_inprocess": raw["journal_inprocess"],
         "verify_scale": raw["verify_scale"],
+        "page_cache": raw.get("page_cache"),
         "patch_cost": raw["patch_cost"],
         "errors": sum(r["errors"] for r in runs),
         "load_tool": runs[0]["tool"] if runs else "",
@@ -157,6 +165,11 @@ def print_tables(summary: dict[str, Any], plan: Plan) -> None:
         print(
             "\n## Journal cost in process (median µs per request)\n\n"
             + report.inprocess_table(summary["journal_inprocess"])
+        )
+    if summary.get("page_cache"):
+        print(
+            "\n## The import page in process: store size or CPU cache (median µs per page)\n\n"
+            + report.page_cache_table(summary["page_cache"])
         )
     print("\n## Verify at scale\n\n" + verify_scale.table(summary["verify_scale"]))
     patch = summary["patch_cost"]
