@@ -41,7 +41,7 @@ $(BIN)/.installed-bench: $(BIN)/.installed
 	$(PIP) -e '.[bench]'
 	touch $@
 
-bench: $(BIN)/.installed-bench  ## benchmarks (about 11 minutes: 640 s measured, docs/performance.md): tables on stdout, JSON in benchmarks/results/
+bench: $(BIN)/.installed-bench  ## benchmarks (about 13 minutes: 784 s measured, docs/performance.md): tables on stdout, JSON in benchmarks/results/
 	sh benchmarks/install-tools.sh
 	$(BIN)/python -m benchmarks.run $(ARGS)
 
