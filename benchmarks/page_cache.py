@@ -5,7 +5,8 @@ The same page at 100k users does the same work as a random one (a slice of the c
 100 users rendered), but its records stay in the CPU's caches between reads, as the whole store
 does at 100 users. So the gap between the two pages at 100k is what reading records that were
 not read recently costs, and what is left between the same page at 100k and the page at 100 users
-is what the store's size costs (docs/performance.md, "Findings of the seventh session").
+is what the store's size costs (docs/performance.md, "What was changed and found (phase 3,
+seventh session)").
 
 ``python -m benchmarks.page_cache [ROUNDS]`` prints one JSON line (about a minute: seeding 100k
 users takes most of it). Each way is timed in blocks of consecutive requests, so a block's reads

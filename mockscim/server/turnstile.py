@@ -18,12 +18,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 log = logging.getLogger("mockscim.server")
 
 # A ticket whose holder vanished without ``done`` would hold back every later append: once a
 # later one has waited this long, the missing tickets are skipped (and the log says so).
 PATIENCE_SECONDS = 30.0
+Action = Callable[[], object] | None  # None: a ticket with nothing to append
+_NOT_YET = object()  # the next ticket has not been delivered
 
 
 class Turnstile:
@@ -34,7 +37,7 @@ class Turnstile:
         self._lock = threading.Lock()
         self._issued = 0
         self._next = 1
-        self._ready: dict[int, Callable[[], object] | None] = {}
+        self._ready: dict[int, Action] = {}
         self._waiting_since: float | None = None  # when an append first waited for a missing ticket
         self._skipped: set[int] = set()  # tickets given up on: delivered late, they run at once
         self._draining = False
@@ -46,7 +49,7 @@ class Turnstile:
             self._issued += 1
             return self._issued
 
-    def deliver(self, ticket: int, action: Callable[[], object] | None) -> None:
+    def deliver(self, ticket: int, action: Action) -> None:
         """Run ``action`` once every earlier ticket's has run: now, in this thread, when it is
         the ticket's turn (then the later ones already delivered too), else later, in the thread
         that delivers the missing one. ``None`` only marks the ticket done."""
@@ -76,13 +79,13 @@ class Turnstile:
         while True:
             with self._lock:
                 action = self._next_ready()
-                if action is False:
+                if action is _NOT_YET:
                     self._draining = False
                     return
-            self._run(action)  # type: ignore[arg-type]
+            self._run(action)
 
     @staticmethod
-    def _run(action: Callable[[], object] | None) -> None:
+    def _run(action: Action) -> None:
         """Run one delivery; a failure is logged, and the ones after it still run."""
         if action is None:
             return
@@ -91,16 +94,16 @@ class Turnstile:
         except Exception:  # noqa: BLE001 - one failed append must not stop the others
             log.exception("a journal append failed")
 
-    def _next_ready(self) -> Callable[[], object] | None | bool:
-        """The next delivery to run (None: a ticket with nothing to run), or False when the next
-        ticket has not been delivered (lock held)."""
+    def _next_ready(self) -> Any:
+        """The next delivery to run, or ``_NOT_YET`` when the next ticket has not been delivered
+        (lock held)."""
         if self._next not in self._ready and self._ready and self._overdue():
             missing = min(self._ready)
             log.warning("tickets %d-%d never finished; appending after them", self._next, missing - 1)
             self._skipped.update(range(self._next, missing))
             self._next = missing
         if self._next not in self._ready:
-            return False
+            return _NOT_YET
         self._waiting_since = None
         self._next += 1
         return self._ready.pop(self._next - 1)
