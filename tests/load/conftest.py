@@ -105,12 +105,32 @@ class BlindLookup(Wrapper):
 
 
 class SlowGroupReads(Wrapper):
-    """A correct server whose group reads take 50 ms: concurrent read-modify-write clients overlap."""
+    """A correct server whose group reads answer in pairs: a read is served, then held until
+    another group read has been served too (or PARTNER_SECONDS passed), so two concurrent
+    read-modify-write clients both read the list before either writes. A fixed 50 ms delay
+    left that to the scheduler, and a busy machine started the second read too late."""
+
+    PARTNER_SECONDS = 1.0
+
+    def __init__(self, app: Any):
+        super().__init__(app)
+        self._paired = threading.Condition()
+        self._waiting = False
+        self._pairs = 0
 
     def intercept(self, environ: dict[str, Any], body: Any) -> Any:
-        if environ["REQUEST_METHOD"] == "GET" and "/Groups/" in environ["PATH_INFO"]:
-            time.sleep(0.05)
-        return None
+        if environ["REQUEST_METHOD"] != "GET" or "/Groups/" not in environ["PATH_INFO"]:
+            return None
+        answer = self.forward(environ, "GET")
+        with self._paired:
+            if self._waiting:  # a read is held for a partner: this is it
+                self._waiting, self._pairs = False, self._pairs + 1
+                self._paired.notify_all()
+            else:
+                self._waiting, pairs = True, self._pairs
+                if not self._paired.wait_for(lambda: self._pairs != pairs, self.PARTNER_SECONDS):
+                    self._waiting = False  # a lone read
+        return answer
 
 
 WRAPPERS = {
