@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -44,7 +45,6 @@ from mockscim.inspect.masking import mask_query
 from mockscim.inspect.masking import redact
 from mockscim.journal_packing import expand
 from mockscim.journal_packing import shrink
-from mockscim.server import faulting
 from mockscim.server.bodies import parse_json
 from mockscim.server.context import current_request
 from mockscim.server.context import scope
@@ -58,9 +58,10 @@ from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
 from mockscim.server.redaction import NONE
 from mockscim.server.redaction import secrets_in
+from mockscim.server.state import AppState
 from mockscim.server.state import get_state
 from mockscim.server.state import resolved_state
-from mockscim.server.state import tenants
+from mockscim.server.state import tenants_of
 
 SCIM_BLUEPRINT = "scim"
 READS = ("GET", "HEAD")  # a POST /.search reads too, but is rare: it keeps the lock
@@ -91,10 +92,13 @@ def init_app(app: Flask, settings: Settings) -> None:
     if not settings.journal:
         return  # --no-journal: no clock, no lock, no entries; faults and --strict still apply
 
+    clock = tenants_of(app).default.store.clock  # every tenant shares the app's clock
+
     @app.before_request
     def _start() -> None:
         g = scope()
-        g.mockscim_at = isoformat(tenants().default.store.clock.now())  # tenants share one clock
+        # The moment only: an authenticated entry's completer formats it, off the request path.
+        g.mockscim_at = clock.now()
         g.mockscim_started = monotonic()
 
     for endpoint, view in list(app.view_functions.items()):
@@ -110,7 +114,7 @@ def init_app(app: Flask, settings: Settings) -> None:
                 # Build and encode the entry first: only the append itself goes in ticket order,
                 # run by whichever request's thread completes the sequence (server/turnstile.py).
                 if g.get(AUTHENTICATED):
-                    entry, complete, held = _entry(response, g)
+                    entry, complete, held = _entry(response, g, state)
                     prepared = state.journal.prepare(entry, complete, pending_bytes=held)
                 else:
                     prepared = state.journal.prepare(_summary(response, g, settings))
@@ -183,8 +187,8 @@ def _summary(response: Response, g: Any, settings: Settings) -> dict[str, Any]:
     envelope = {"method": _cut(request.method, 32), "path": _cut(scim_path or "/", ANONYMOUS.length)}
     classification = classify({**envelope, "query": query, "headers": headers, "body": None})
     return {
-        "at": g.mockscim_at,
-        "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3),
+        "at": isoformat(g.mockscim_at),
+        "duration_ms": _milliseconds(g.mockscim_started, monotonic()),
         "request": {
             "method": envelope["method"],
             "path": _cut(request.script_root + request.path, ANONYMOUS.length),
@@ -217,30 +221,40 @@ def _response_headers(response: Response) -> dict[str, str]:
     return dict(response.headers.to_wsgi_list())
 
 
-def _entry(response: Response, g: Any) -> tuple[dict[str, Any], Any, int]:
+def _entry(response: Response, g: Any, state: AppState) -> tuple[dict[str, Any], Any, int]:
     """The journal entry for one authenticated request/response pair as far as the request path
-    builds it (its time and duration), the function that completes it, and the bytes that
+    builds it (nothing: an empty dict), the function that completes it, and the bytes that
     function holds until it runs.
 
-    Everything else is built by the completer from the request's capture and the response's
-    parts, which the journal runs while the server is idle or when the entry is read
-    (mockscim/journal.py): masking, bounding, classification and validation never slow the
-    request. The completer keeps the response's bytes (at most ``--journal-body-limit``)
-    compressed, not the dict the view rendered, so what it holds is small and counted exactly.
+    Everything is built by the completer from the request's capture, its moment and duration
+    and the response's parts, which the journal runs while the server is idle or when the entry
+    is read (mockscim/journal.py): formatting, masking, bounding, classification and validation
+    never slow the request. The completer keeps the response's bytes (at most
+    ``--journal-body-limit``) compressed, not the dict the view rendered, so what it holds is
+    small and counted exactly.
     """
     sent = b"" if response.is_streamed else response.get_data()
-    entry = {"at": g.mockscim_at, "duration_ms": round((monotonic() - g.mockscim_started) * 1000, 3)}
-    captured = capture()
+    captured = g.mockscim_capture if "mockscim_capture" in g else capture()
     completion = _Completion(
         captured,
+        (g.mockscim_at, g.mockscim_started, monotonic()),
         g.get("mockscim_inspection"),
-        (response.status_code, jsontext.encode_kept(response.headers.to_wsgi_list()), faulting.fault_mark()),
+        (
+            response.status_code,
+            jsontext.encode_kept(response.headers.to_wsgi_list()),
+            g.get("mockscim_fault"),
+        ),
         (sent, kept_body(captured)),
-        get_state().settings.journal_body_limit,
+        state.settings.journal_body_limit,
         g.get("mockscim_secrets", NONE),
     )
     _, response_bytes, request_bytes = completion.held
-    return entry, completion, len(response_bytes) + len(request_bytes) + PENDING_OVERHEAD
+    return {}, completion, len(response_bytes) + len(request_bytes) + PENDING_OVERHEAD
+
+
+def _milliseconds(started: float, ended: float) -> float:
+    """The time between two ``monotonic`` readings, in milliseconds to the µs."""
+    return round((ended - started) * 1000, 3)
 
 
 class _Completion:
@@ -252,11 +266,12 @@ class _Completion:
     packer thread (``squeeze``), and the secrets the request already looked up.
     """
 
-    __slots__ = ("capture", "held", "info", "limit", "response", "secrets", "size")
+    __slots__ = ("capture", "held", "info", "limit", "response", "secrets", "size", "times")
 
     def __init__(
         self,
         capture: Capture,
+        times: tuple[datetime, float, float],  # the request's moment, its start and end (monotonic)
         info: Inspection | None,
         response: tuple[int, bytes, dict[str, Any] | None],  # status, headers as JSON, fault
         bodies: tuple[bytes, bytes],  # the response's and the request's
@@ -264,7 +279,7 @@ class _Completion:
         secrets: frozenset[str],
     ) -> None:
         sent, received = bodies
-        self.capture, self.info, self.response = capture, info, response
+        self.capture, self.times, self.info, self.response = capture, times, info, response
         self.size, self.limit, self.secrets = len(sent), limit, secrets
         # (compressed?, response bytes, request bytes): one attribute, replaced whole by squeeze
         # The response's bytes are copied to their length (under load thousands of completers
@@ -278,7 +293,10 @@ class _Completion:
             self.held = (True, shrink(sent), shrink(received) if received else b"")  # a GET has none
 
     def __call__(self, entry: dict[str, Any]) -> None:
-        """Fill in the entry's request, response, operation, fault, findings and resource."""
+        """Fill in the entry's time, duration, request, response, operation, fault, findings and
+        resource."""
+        moment, started, ended = self.times
+        entry["at"], entry["duration_ms"] = isoformat(moment), _milliseconds(started, ended)
         compressed, sent, received = self.held
         if compressed:
             sent, received = expand(sent), expand(received) if received else b""

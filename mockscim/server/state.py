@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 
+from flask import Flask
+
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.errors import Forbidden
@@ -139,7 +141,13 @@ class Tenants:
 
 def tenants() -> Tenants:
     """The tenant registry of the current app."""
-    return context.app().extensions["mockscim.tenants"]
+    return tenants_of(context.app())
+
+
+def tenants_of(app: Flask) -> Tenants:
+    """The tenant registry of ``app`` (``create_app`` registers it before any hook module)."""
+    registry: Tenants = app.extensions["mockscim.tenants"]
+    return registry
 
 
 def get_state() -> AppState:
