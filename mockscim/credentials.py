@@ -6,10 +6,12 @@ credentials at all are allowed only on loopback, for the server and every tenant
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import secrets
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 
 from mockscim.errors import BadInput
 
@@ -54,6 +56,13 @@ class AuthConfig:
     def generate(cls) -> AuthConfig:
         """Fresh Basic credentials, printed at start-up (safe default: credentials required)."""
         return cls("basic", user="okta", token=secrets.token_urlsafe(24), generated=True)
+
+    @cached_property
+    def basic_header(self) -> bytes:
+        """``Basic base64(user:token)`` as Okta writes it, as bytes (empty unless ``basic``)."""
+        if self.mode != "basic":
+            return b""
+        return b"Basic " + base64.b64encode(f"{self.user}:{self.token}".encode("utf-8", "surrogatepass"))
 
     def describe(self) -> str:
         """Human-readable mode name as Okta's Provisioning tab calls it."""

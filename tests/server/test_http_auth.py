@@ -65,6 +65,28 @@ def test_right_credentials_pass(secured):
     assert client.get("/Users", headers={"Authorization": good}).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (basic("okta", "tok-123"), 200),  # the form Okta sends, compared whole
+        ("basic " + basic("okta", "tok-123")[6:], 200),  # other spellings are decoded (RFC 7617 §2)
+        ("BASIC  " + basic("okta", "tok-123")[6:] + " ", 200),
+        (basic("okta", "tok-123 "), 401),  # one character more than the usual form
+        (basic("okta", "tok-123")[:-1], 401),
+        (basic("okta", "tok-124"), 401),
+    ],
+)
+def test_basic_credentials_in_any_spelling_are_checked(scim_for, header, expected):
+    running = start_background(create_app(Settings(port=0, auth=AuthConfig.parse("basic:okta:tok-123"))))
+    try:
+        assert (
+            scim_for(running, auth=None).get("/Users", headers={"Authorization": header}).status_code
+            == expected
+        )
+    finally:
+        running.stop()
+
+
 def test_bare_bearer_token_is_accepted(secured):
     mode, client, _ = secured
     # Okta's HTTP Header mode may send the token without "Bearer " (docs/okta-reference.md §2.3, S20).
