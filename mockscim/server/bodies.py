@@ -107,7 +107,7 @@ def _read_exactly(stream: Any, length: int) -> bytes:
 def request_body() -> RequestBody:
     """The current request's body, read once and cached for the request."""
     g = scope()
-    body = getattr(g, "mockscim_body", None)
+    body = g.get("mockscim_body")
     if body is None:
         body = g.mockscim_body = RequestBody()
     return body

@@ -106,7 +106,7 @@ def _status_error(
 
 def after_view(response: Response) -> None:
     """The part of a fault that changes the response: cut it (``malformed``) or pace it (``trickle``)."""
-    action = getattr(scope(), "mockscim_after", None)
+    action = scope().get("mockscim_after")
     if action is None or response.is_streamed:
         return
     if action.kind == "malformed":
@@ -118,7 +118,7 @@ def after_view(response: Response) -> None:
 
 def fault_mark() -> dict[str, Any] | None:
     """What the journal records about the fault applied to this request, if any."""
-    return getattr(scope(), "mockscim_fault", None)
+    return scope().get("mockscim_fault")
 
 
 def load_faults(registry: Any, document: Any) -> int:

@@ -202,7 +202,7 @@ def capture() -> Capture:
     """The current SCIM request's raw pieces, taken once per request (before the view, when it
     has one)."""
     g = scope()
-    known = getattr(g, "mockscim_capture", None)
+    known = g.get("mockscim_capture")
     if known is not None:
         return known
     request, settings = current_request(), get_state().settings
@@ -236,7 +236,7 @@ def inspection() -> Inspection:
     """Envelope and classification of the current SCIM request, computed once per request from
     its capture and the body the views parse."""
     g = scope()
-    known = getattr(g, "mockscim_inspection", None)
+    known = g.get("mockscim_inspection")
     if known is None:
         captured = capture()
         raw = kept_body(captured)

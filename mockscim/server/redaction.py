@@ -38,10 +38,10 @@ def request_secrets() -> frozenset[str]:
     if not in_request():
         return NONE
     g = scope()
-    known = getattr(g, "mockscim_secrets", None)
+    known = g.get("mockscim_secrets")
     if known is None:
         # Only a body something parsed can have been quoted; an unread one (a 401) is not parsed here.
-        body = getattr(g, "mockscim_body", None)
+        body = g.get("mockscim_body")
         parse = body.parsed_already() if body is not None else None
         raw = (body.raw or b"") if body is not None else b""
         known = g.mockscim_secrets = secrets_in(parse, raw, query_pairs())

@@ -61,8 +61,10 @@ def relative_redirect(response: Response) -> Response:
     the client's ``Host``, so anyone could make the server point a browser at another host. A
     leading ``//`` would read as another host too, so it is cut to one slash.
     """
+    if not 300 <= response.status_code < 400:  # first: reading a header costs more
+        return response
     location = response.headers.get("Location")
-    if location is None or not 300 <= response.status_code < 400:
+    if location is None:
         return response
     try:
         parts = urlsplit(location)

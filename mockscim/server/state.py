@@ -153,7 +153,7 @@ def tenants_of(app: Flask) -> Tenants:
 def get_state() -> AppState:
     """The state of the tenant handling the current request."""
     g = context.scope()
-    state = getattr(g, "mockscim_state", None)
+    state = g.get("mockscim_state")
     if state is None:
         state = g.mockscim_state = tenants().resolve(context.current_request().environ.get(TENANT_KEY))
     return state
@@ -161,4 +161,5 @@ def get_state() -> AppState:
 
 def resolved_state() -> AppState | None:
     """The current request's tenant if a hook already resolved it; never creates a tenant."""
-    return getattr(context.scope(), "mockscim_state", None)
+    state: AppState | None = context.scope().get("mockscim_state")
+    return state
