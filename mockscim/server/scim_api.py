@@ -26,6 +26,7 @@ from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import ResourceType
 from mockscim.server.bodies import read_json
 from mockscim.server.context import current_request
+from mockscim.server.reading import query_args
 from mockscim.server.render import render
 from mockscim.server.responses import base_url
 from mockscim.server.responses import etag
@@ -53,10 +54,9 @@ def _one(rtype: ResourceType, record: dict[str, Any], status: int = 200) -> Resp
 
 def _projection() -> SearchRequest | None:
     """attributes/excludedAttributes on single-resource requests (RFC 7644 §3.9)."""
-    request = current_request()
-    if not request.environ.get("QUERY_STRING"):
+    if not current_request().environ.get("QUERY_STRING"):
         return None
-    args = request.args
+    args = query_args()
     if "attributes" not in args and "excludedAttributes" not in args:
         return None
     return build_search(
@@ -77,7 +77,7 @@ def _search(rtype: ResourceType, search: SearchRequest) -> Response:
 def list_resources(rtype: str) -> Response:
     """GET /Users, GET /Groups: filter, paginate, sort, project (RFC 7644 §3.4.2)."""
     state = get_state()
-    return _search(state.types[rtype], build_search(current_request().args, state.limits))
+    return _search(state.types[rtype], build_search(query_args(), state.limits))
 
 
 def search_resources(rtype: str) -> Response:

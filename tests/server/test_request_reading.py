@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import random
 from itertools import chain
 
 import pytest
@@ -16,6 +17,7 @@ from mockscim.config import Settings
 from mockscim.server import create_app
 from mockscim.server.bodies import RequestBody
 from mockscim.server.bodies import _declares_no_body
+from mockscim.server.reading import query_args
 from mockscim.server.reading import query_pairs
 from mockscim.server.reading import request_headers
 
@@ -52,13 +54,84 @@ def test_request_headers_list_what_werkzeug_lists(app, extra):
         assert list(request_headers()) == list(dict(request.headers))
 
 
-QUERIES = ["", "a=1", "a=1&a=2&b=", "filter=userName%20eq%20%22x%40y%22&startIndex=1", "&", "x", "%zz=1"]
+QUERIES = [
+    "",
+    "a=1",
+    "a=1&a=2&b=",
+    "filter=userName%20eq%20%22x%40y%22&startIndex=1",
+    'filter=userName+eq+"a+b%2Bc@example.com"&count=100',  # Okta's spaces as +, a plus as %2B
+    "&",
+    "&&a=1&&",
+    "x",
+    "=",
+    "=v",
+    "a==b",
+    "a=1;b=2",  # ';' is no separator (Python 3.10+, and werkzeug)
+    "%zz=1",
+    "a=%",
+    "a=%2",
+    "a=%FF%FE",  # not UTF-8: kept percent-encoded
+    "a=%E2%82%AC&b=%e2%82",  # the euro sign, then a cut sequence
+    "na+me%3D=va%26lue",
+    "a=\xc3\xa9",  # UTF-8 as WSGI hands it over (latin-1 text): werkzeug reads it as UTF-8
+    "a=%C3%A9+%2b",
+]
+
+
+def _same_as_werkzeug(query: str) -> None:
+    """query_pairs holds werkzeug's pairs, in the order they came; query_args its first values."""
+    pairs = query_pairs()
+    assert sorted(pairs) == sorted(request.args.items(multi=True)), query
+    assert list(query_args().items()) == list(request.args.items()), query
 
 
 @pytest.mark.parametrize("query", QUERIES)
 def test_query_pairs_are_werkzeugs_pairs(app, query):
-    with app.test_request_context(f"/scim/v2/Users?{query}" if query else "/scim/v2/Users"):
-        assert query_pairs() == list(request.args.items(multi=True))
+    with app.test_request_context("/scim/v2/Users", environ_overrides={"QUERY_STRING": query}):
+        _same_as_werkzeug(query)
+
+
+def test_query_pairs_of_random_queries_are_werkzeugs_pairs(app):
+    # Every character that means something in a query, and escapes both valid and broken.
+    alphabet = [
+        "a",
+        "B",
+        "=",
+        "&",
+        "+",
+        "%",
+        "%2",
+        "%20",
+        "%3D",
+        "%26",
+        "%2B",
+        "%FF",
+        "%C3%A9",
+        "%E2%82",
+        ";",
+        "~",
+    ]
+    rng = random.Random(17)
+    for _ in range(2000):
+        query = "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+        with app.test_request_context("/scim/v2/Users", environ_overrides={"QUERY_STRING": query}):
+            _same_as_werkzeug(query)
+
+
+def test_query_pairs_keep_the_order_they_came_in(app):
+    with app.test_request_context("/scim/v2/Users", environ_overrides={"QUERY_STRING": "b=1&a=2&b=3"}):
+        assert query_pairs() == [("b", "1"), ("a", "2"), ("b", "3")]
+        assert query_args() == {"b": "1", "a": "2"}
+
+
+@pytest.mark.parametrize("query", ["a=\xe9", 'filter=userName eq "\xe9\xff"', "\xff=\xfe"])
+def test_a_query_that_is_not_utf8_is_answered_not_crashed_on(app, query):
+    # mockscim's own server refuses such a request target; another WSGI server may pass it on.
+    response = app.test_client().get(
+        "/scim/v2/Users", environ_overrides={"QUERY_STRING": query}, auth=("u", "token-for-tests")
+    )
+    assert response.status_code in (200, 400), response.data
+    assert response.json["schemas"][0].startswith("urn:ietf:params:scim:api:messages:2.0:")
 
 
 def test_no_view_or_hook_is_a_coroutine_function(app):
