@@ -15,6 +15,7 @@ from werkzeug.routing import Rule
 from mockscim.config import AuthConfig
 from mockscim.config import Settings
 from mockscim.server import create_app
+from mockscim.server.bodies import _USUAL_TYPES
 from mockscim.server.bodies import RequestBody
 from mockscim.server.bodies import _declares_no_body
 from mockscim.server.reading import query_args
@@ -208,3 +209,9 @@ def test_url_rules_build_what_werkzeugs_own_builders_build(app):
             wanted = Rule._compile_builder(rule, unknown).__get__(rule, None)
             extra = {"q": "r s"} if unknown else {}
             assert rule.build({**values, **extra}, unknown) == wanted(**values, **extra), rule.rule
+
+
+@pytest.mark.parametrize("content_type", sorted(_USUAL_TYPES))
+def test_usual_content_types_name_werkzeugs_media_type(app, content_type):
+    with app.test_request_context("/scim/v2/Users", environ_overrides={"CONTENT_TYPE": content_type}):
+        assert _USUAL_TYPES[content_type] == request.mimetype
