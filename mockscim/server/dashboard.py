@@ -16,6 +16,7 @@ import itertools
 import queue
 import re
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 
 from flask import Response
@@ -37,12 +38,16 @@ from mockscim.server.dashboard_access import bp
 from mockscim.server.dashboard_access import has_session
 from mockscim.server.dashboard_flows import operation_options
 from mockscim.server.dashboard_flows import summarize
+from mockscim.server.middleware import GONE_KEY
 from mockscim.server.responses import base_url
 from mockscim.server.state import get_state
 
 __all__ = ["bp", "summarize"]
 
 HEARTBEAT_SECONDS = 15.0  # an SSE comment this often, so a gone client is noticed (the write fails)
+# How often a stream asks the server whether its client hung up (mockscim's server can tell,
+# middleware.GONE_KEY): a closed dashboard tab frees its worker within this, not a heartbeat.
+GONE_POLL_SECONDS = 0.5
 STREAM_SECONDS = 300.0  # then the stream ends and EventSource reconnects: no thread lives forever
 FEED_LIMIT = 500  # entries the page loads at first; the journal may hold more
 
@@ -115,7 +120,8 @@ def events() -> Response:
     if re.fullmatch(r"[0-9]{1,18}", last):
         start = int(last)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    return Response(_stream(journal, start), mimetype="text/event-stream", headers=headers)
+    gone = request.environ.get(GONE_KEY)
+    return Response(_stream(journal, start, gone), mimetype="text/event-stream", headers=headers)
 
 
 class _Inbox:
@@ -132,17 +138,27 @@ class _Inbox:
         except queue.Full:
             self.overflowed.set()
 
-    def wait(self, deadline: float) -> Iterator[Entry | None]:
-        """New entries as they come until ``deadline``; None stands for a heartbeat."""
-        while monotonic() < deadline:
+    def wait(self, deadline: float, gone: Callable[[], bool] | None) -> Iterator[Entry | None]:
+        """New entries as they come until ``deadline`` or the client hangs up (when ``gone`` can
+        tell); None stands for a heartbeat, after HEARTBEAT_SECONDS without an entry."""
+        beat = monotonic() + HEARTBEAT_SECONDS
+        while (now := monotonic()) < deadline and not (gone is not None and gone()):
             try:
-                yield self.entries.get(timeout=min(HEARTBEAT_SECONDS, max(deadline - monotonic(), 0.01)))
+                entry = self.entries.get(
+                    timeout=max(min(GONE_POLL_SECONDS, beat - now, deadline - now), 0.01)
+                )
             except queue.Empty:
-                yield None
+                if monotonic() >= beat:
+                    beat = monotonic() + HEARTBEAT_SECONDS
+                    yield None
+                continue
+            beat = monotonic() + HEARTBEAT_SECONDS
+            yield entry
 
 
-def _stream(journal: Journal, since: int | None) -> Iterator[str]:
-    """Yield SSE frames until the client goes (a write fails) or STREAM_SECONDS pass."""
+def _stream(journal: Journal, since: int | None, gone: Callable[[], bool] | None) -> Iterator[str]:
+    """Yield SSE frames until the client goes (the server tells, or a write fails) or
+    STREAM_SECONDS pass."""
     # Subscribing inside the generator: werkzeug closes a started generator when the client goes
     # (or the stream ends), so the finally clause always unsubscribes.
     inbox = _Inbox()
@@ -151,7 +167,7 @@ def _stream(journal: Journal, since: int | None) -> Iterator[str]:
         yield "retry: 2000\n\n"
         backlog = journal.entries(EntryFilter(since_id=since)) if since is not None else []
         sent = since or 0
-        for entry in itertools.chain(backlog, inbox.wait(monotonic() + STREAM_SECONDS)):
+        for entry in itertools.chain(backlog, inbox.wait(monotonic() + STREAM_SECONDS, gone)):
             if inbox.overflowed.is_set():
                 inbox.overflowed.clear()
                 yield "event: resync\ndata: {}\n\n"  # the page reloads the feed with ?since=

@@ -133,6 +133,19 @@ def test_event_stream_unsubscribes_when_the_client_goes(admin, app, dashboard_ur
     assert journal._listeners == []
 
 
+def test_event_stream_frees_its_worker_soon_after_the_client_hangs_up(admin, app, dashboard_url):
+    # No heartbeat is due (15 s): mockscim's server tells the stream its client is gone, so a
+    # closed dashboard tab does not hold one of the server's few workers until the next write.
+    journal = app.extensions["mockscim"].journal
+    with admin.get(dashboard_url + "dashboard/api/events", stream=True, timeout=5) as stream:
+        next(stream.iter_lines())
+        assert len(journal._listeners) == 1
+    deadline = time.monotonic() + 3 * dashboard.GONE_POLL_SECONDS + 2
+    while journal._listeners and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert journal._listeners == []
+
+
 def test_event_stream_ends_after_its_lifetime(admin, dashboard_url, monkeypatch):
     monkeypatch.setattr(dashboard, "STREAM_SECONDS", 0.3)
     monkeypatch.setattr(dashboard, "HEARTBEAT_SECONDS", 0.1)
