@@ -116,11 +116,6 @@ def after_view(response: Response) -> None:
         current_request().environ[TRICKLE_KEY] = action.trickle_bps  # paced as it is sent, after the journal
 
 
-def fault_mark() -> dict[str, Any] | None:
-    """What the journal records about the fault applied to this request, if any."""
-    return scope().get("mockscim_fault")
-
-
 def load_faults(registry: Any, document: Any) -> int:
     """Register the faults of a ``--faults`` file: ``{seed: N, faults: [...]}``; each goes to the
     tenant its ``match.tenant`` names (the default tenant when absent)."""

@@ -68,10 +68,11 @@ READS = ("GET", "HEAD")  # a POST /.search reads too, but is rare: it keeps the 
 AUTHENTICATED = "mockscim_authenticated"  # set in g by auth once the credentials were checked
 MAX_FINDINGS = 50  # a body of 20,000 wrong elements would otherwise carry 20,000 findings
 MAX_MESSAGE = 500  # a finding's message quotes the value it judges; a whole body is not kept
-# What a pending completer holds beyond both bodies' bytes: itself, the capture (headers and
-# query as JSON, paths, the prior attributes, members that point nowhere), the response's headers
-# as JSON, and an inspection when faults or strict mode built one. About 1.2-1.7 KB for Okta's
-# requests in process (sys.getsizeof, summed). Counted until the completer runs.
+# What a pending completer holds beyond both bodies' bytes: itself, its times, the capture
+# (headers and query as JSON, paths, the prior attributes, members that point nowhere), the
+# response's headers as JSON, and an inspection when faults or strict mode built one. About
+# 1.2-1.7 KB for Okta's requests in process (sys.getsizeof, summed; the times 160 bytes).
+# Counted until the completer runs.
 PENDING_OVERHEAD = 2048
 
 
