@@ -35,26 +35,36 @@ def _wrong(where: str, expected: str, value: Any, *, secret: bool = False) -> In
     return InvalidValue(f"{where} must be {expected}, not {_type_name(value)}{shown}"[:300])
 
 
+_TEXT_TYPES = frozenset({"string", "reference", "binary"})
+
+
 def coerce_scalar(attr: Attribute, value: Any, where: str) -> Any:
     """Check one simple value against ``attr.type``; return it unchanged when valid."""
     kind = attr.type
-    secret = attr.returned == "never"  # password (RFC 7643 §4.1.1): errors must not echo it
-    if kind in ("string", "reference", "binary"):
-        if not isinstance(value, str):
-            raise _wrong(where, "a string", value, secret=secret)
+    if kind in _TEXT_TYPES:
+        if isinstance(value, str):
+            return value
+        expected = "a string"
     elif kind == "boolean":
-        if not isinstance(value, bool):
-            raise _wrong(where, "a boolean (true or false, unquoted)", value, secret=secret)
+        if isinstance(value, bool):
+            return value
+        expected = "a boolean (true or false, unquoted)"
     elif kind == "integer":
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _wrong(where, "an integer", value, secret=secret)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        expected = "an integer"
     elif kind == "decimal":
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _wrong(where, "a number", value, secret=secret)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return value
+        expected = "a number"
     elif kind == "dateTime":
-        if not isinstance(value, str) or not is_datetime(value):
-            raise _wrong(where, "an RFC 3339 date-time string", value, secret=secret)
-    return value
+        if isinstance(value, str) and is_datetime(value):
+            return value
+        expected = "an RFC 3339 date-time string"
+    else:
+        return value
+    # password (RFC 7643 §4.1.1) is returned never: its errors must not echo it
+    raise _wrong(where, expected, value, secret=attr.returned == "never")
 
 
 def is_datetime(text: str) -> bool:
@@ -86,23 +96,18 @@ def coerce_value(attr: Attribute, value: Any, where: str) -> Any:
     """Check a whole attribute value (single or multi-valued); None means unassigned."""
     if value is None:
         return None
-    if attr.multi_valued:
-        if not isinstance(value, list):
-            raise _wrong(where, f"an array of {attr.name} values", value)
-        items = [_coerce_item(attr, item, f"{where}[{i}]") for i, item in enumerate(value)]
-        items = [item for item in items if item is not None]
-        _check_primary(attr, items, where)
-        return items
-    return _coerce_item(attr, value, where)
-
-
-def _coerce_item(attr: Attribute, value: Any, where: str) -> Any:
-    """Check one element (or the single value) of an attribute."""
-    if value is None:
-        return None
-    if attr.is_complex:
-        return coerce_complex(attr, value, where)
-    return coerce_scalar(attr, value, where)
+    coerce = coerce_complex if attr.is_complex else coerce_scalar
+    if not attr.multi_valued:
+        return coerce(attr, value, where)
+    if not isinstance(value, list):
+        raise _wrong(where, f"an array of {attr.name} values", value)
+    items = []
+    for i, item in enumerate(value):
+        # A null element, or an object whose members are all null, is no value (RFC 7643 §2.5).
+        if item is not None and (coerced := coerce(attr, item, f"{where}[{i}]")) is not None:
+            items.append(coerced)
+    _check_primary(attr, items, where)
+    return items
 
 
 def _check_primary(attr: Attribute, items: list[Any], where: str) -> None:
@@ -173,10 +178,11 @@ def normalize_resource(
     password = None
     secret = rtype.attribute("password")
     for key, value in _core_members(body, rtype):
-        if secret is not None and key.lower() == "password":
+        low = key.lower()
+        if low == "password" and secret is not None:
             password = coerce_scalar(secret, value, "password") if value is not None else None
-            continue
-        _place(out, key, value, rtype, declared, custom_extensions)
+        elif low not in _IGNORED_ON_INPUT:
+            _place(out, key, low, value, rtype, declared, custom_extensions)
     _check_required(out, rtype, declared)
     out["schemas"] = _schemas_for(out, rtype)
     return out, password
@@ -203,29 +209,33 @@ def _core_members(body: dict[str, Any], rtype: ResourceType) -> list[tuple[str, 
 
 
 def _place(
-    out: dict[str, Any], key: str, value: Any, rtype: ResourceType, declared: list[str], custom: bool
+    out: dict[str, Any],
+    key: str,
+    low: str,
+    value: Any,
+    rtype: ResourceType,
+    declared: list[str],
+    custom: bool,
 ) -> None:
-    """Validate one top-level key of a body and store it in ``out`` under its canonical name."""
-    low = key.lower()
-    if low in _IGNORED_ON_INPUT:
-        return
-    if (ext := rtype.extension(key)) is not None:
-        coerced = coerce_extension(ext, value, ext.id) if value is not None else {}
+    """Validate one top-level key of a body (``low``: its lower-case form) and store it in ``out``
+    under its canonical name."""
+    named = rtype.top_level.get(low)
+    if isinstance(named, Schema):
+        coerced = coerce_extension(named, value, named.id) if value is not None else {}
         if coerced:
-            out.setdefault(ext.id, {}).update(coerced)
+            out.setdefault(named.id, {}).update(coerced)
         return
-    if low.startswith("urn:"):
-        _place_urn(out, key, value, rtype, declared, custom)
-        return
-    attr = rtype.attribute(key)
-    if attr is None:
+    if named is None:
+        if low.startswith("urn:"):
+            _place_urn(out, key, value, rtype, declared, custom)
+            return
         raise InvalidValue(
             f"'{key}' is not an attribute of the {rtype.name} schema; remove it, or put custom "
             "attributes under an extension schema URN listed in 'schemas'"
         )
-    coerced = coerce_value(attr, value, attr.name)
-    if coerced is not None and not attr.read_only:
-        out[attr.name] = coerced
+    coerced = coerce_value(named, value, named.name)
+    if coerced is not None and not named.read_only:
+        out[named.name] = coerced
 
 
 def _place_urn(
@@ -254,16 +264,16 @@ def _check_required(resource: dict[str, Any], rtype: ResourceType, declared: lis
     object is present or its URN is listed in ``schemas`` (the extensions are optional for
     the resource type, RFC 7643 §6 ``schemaExtensions.required`` false).
     """
-    for attr in rtype.schema.attributes:
-        if attr.required and resource.get(attr.name) in (None, "", []):
+    for attr in rtype.schema.required:
+        if resource.get(attr.name) in (None, "", []):
             raise InvalidValue(f"{attr.name} is required for a {rtype.name} and must not be empty")
     listed = {urn.lower() for urn in declared}
     for ext, _ in rtype.extensions:
         values = resource.get(ext.id)
         if values is None and ext.id.lower() not in listed:
             continue
-        for attr in ext.attributes:
-            if attr.required and (values or {}).get(attr.name) in (None, "", []):
+        for attr in ext.required:
+            if (values or {}).get(attr.name) in (None, "", []):
                 raise InvalidValue(
                     f"{ext.id}:{attr.name} is required for a {rtype.name} that carries the {ext.name} "
                     f"extension; send it, or leave '{ext.id}' out of schemas"

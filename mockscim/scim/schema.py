@@ -37,12 +37,14 @@ class Attribute:
         """Return the sub-attribute called ``name`` (case-insensitive, RFC 7643 §2.1)."""
         return self._index.get(name.lower())
 
-    @property
+    # Cached, not properties: normalizing a body reads both for every value it checks, and a
+    # cached value is a plain attribute read after the first (the definitions never change).
+    @cached_property
     def is_complex(self) -> bool:
         """True for ``type: complex``."""
         return self.type == "complex"
 
-    @property
+    @cached_property
     def read_only(self) -> bool:
         """True when clients may never set this attribute."""
         return self.mutability == "readOnly"
@@ -64,6 +66,11 @@ class Schema:
     def attribute(self, name: str) -> Attribute | None:
         """Return the attribute called ``name`` (case-insensitive)."""
         return self._index.get(name.lower())
+
+    @cached_property
+    def required(self) -> tuple[Attribute, ...]:
+        """The attributes a resource carrying this schema must have (RFC 7643 §2.2)."""
+        return tuple(attr for attr in self.attributes if attr.required)
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,15 @@ class ResourceType:
     def attribute(self, name: str) -> Attribute | None:
         """Return a core attribute or a common attribute (id, externalId, meta)."""
         return self.schema.attribute(name) or COMMON.attribute(name)
+
+    @cached_property  # one lookup per key of every body, instead of three
+    def top_level(self) -> dict[str, Attribute | Schema]:
+        """What a top-level key of a body names, by its lower-case form: a core attribute, a
+        common one (id, externalId, meta) or an extension schema (by URN)."""
+        names: dict[str, Attribute | Schema] = {attr.name.lower(): attr for attr in COMMON.attributes}
+        names.update((attr.name.lower(), attr) for attr in self.schema.attributes)  # the core wins
+        names.update(self._extensions_by_urn)
+        return names
 
     @cached_property  # read for every rendered resource; the schemas never change
     def never_returned(self) -> tuple[tuple[str, str], ...]:

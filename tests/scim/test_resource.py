@@ -39,6 +39,9 @@ def test_okta_create_body_is_accepted_with_password_split_off():
         # the enterprise extension, as an object or as URN-qualified attribute names.
         ({"schemas": [CORE, ENT], ENT: {"department": "Eng"}}, {ENT: {"department": "Eng"}}),
         ({f"{ENT}:department": "Eng"}, {ENT: {"department": "Eng"}}),
+        # URNs and common attributes are case-insensitive too (RFC 7643 §2.1).
+        ({ENT.upper(): {"Department": "Eng"}}, {ENT: {"department": "Eng"}}),
+        ({"EXTERNALID": "e-1", "externalId": None}, {"externalId": "e-1"}),
         # custom extension objects listed in schemas are kept as sent (Okta attribute mappings).
         (
             {"schemas": [CORE, "urn:acme:1.0:User"], "urn:acme:1.0:User": {"badge": 7}},
@@ -87,6 +90,11 @@ def test_accepted_bodies(extra, kept):
             "primary",
         ),
         ({"userName": "a", "password": 1234}, "password must be a string"),
+        ({"userName": "a", "externalId": 7}, "externalId must be a string, not integer 7"),
+        (
+            {"userName": "a", "emails": [None, {"value": "x"}, {"value": []}]},
+            "emails[2].value must be a string",
+        ),
     ],
 )
 def test_rejected_user_bodies(body, fragment):
@@ -110,6 +118,14 @@ def test_rejected_group_bodies(body, fragment):
     with pytest.raises(InvalidValue) as caught:
         normalize_resource(body, GROUP_TYPE)
     assert fragment in caught.value.detail
+
+
+@pytest.mark.parametrize("key", ["password", "PASSWORD", f"{CORE}:password"])
+def test_a_wrong_password_value_is_never_echoed(key):
+    with pytest.raises(InvalidValue) as caught:
+        normalize_resource({"userName": "a", key: 987654}, USER_TYPE)
+    assert "password must be a string, not integer" in caught.value.detail
+    assert "987654" not in caught.value.detail
 
 
 def test_strict_profile_refuses_custom_extensions():
