@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import random
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from flask import request_started
 from support import fill
 from support import okta_user
 from werkzeug.datastructures import EnvironHeaders
+from werkzeug.urls import iri_to_uri
 
 from mockscim.clock import FixedClock
 from mockscim.config import AuthConfig
@@ -25,6 +27,7 @@ from mockscim.ids import IdGenerator
 from mockscim.server import create_app
 from mockscim.server.fastpath import FastPath
 from mockscim.server.fastpath import FastRequest
+from mockscim.server.fastpath import location_kept
 from mockscim.server.serving import start_background
 
 USER, TOKEN = "okta", "fast-path-token"
@@ -264,3 +267,67 @@ def test_a_request_leaves_no_garbage_only_the_collector_can_free():
         gc.garbage.clear()
         server.stop()
     assert ids and left == []
+
+
+@pytest.mark.parametrize(
+    ("location", "kept"),
+    [
+        ("http://127.0.0.1:8080/scim/v2/Users/2819c223-7f76-453a-919d-413861904646", True),
+        ("https://mock.test/t/acme/scim/v2/Groups/g-1", True),
+        ("http://[::1]:8080/scim/v2/Users/u_1.x~y", True),
+        ("http://Mock.Test/scim/v2/Users/u", False),  # iri_to_uri lowers the host
+        ("http://mock.test:/scim/v2/Users/u", False),  # and drops an empty port
+        ("http://xn--bcher-kva.test/Users/u", True),
+        ("http://bücher.test/Users/u", False),  # an IDN host becomes punycode
+        ("http://mock.test/sc im/Users/u", False),  # a space is quoted
+        ("http://mock.test/scim/Users/ü", False),
+        ("http://mock.test/scim/Users/a b", False),
+        ("http://mock.test/scim/Users/a%20b", False),  # not unreserved: left to werkzeug
+        ("http://mock.test/a?q=1/Users/u", True),  # the query: quoted character by character
+        ("http://mock.test:x/scim/Users/u", False),  # a port that is no number
+        ("/scim/v2/Users/u", False),  # relative: left to werkzeug
+        ("http://mock.test", False),
+    ],
+)
+def test_a_location_is_kept_only_where_werkzeug_keeps_it(location, kept):
+    assert location_kept(location) is kept
+    if kept:
+        assert iri_to_uri(location) == location
+
+
+def test_a_kept_location_is_one_werkzeug_would_not_change():
+
+    pieces = [
+        "http://",
+        "https://",
+        "h",
+        "H",
+        "/",
+        "//",
+        ":",
+        ":80",
+        "?",
+        "#",
+        "@",
+        "%",
+        "%2F",
+        " ",
+        "ü",
+        "[",
+        "]",
+        "a.b",
+        "~",
+        "-",
+        "x",
+    ]
+    rng, kept = random.Random(17), 0
+    for _ in range(20_000):
+        location = "".join(rng.choice(pieces) for _ in range(rng.randrange(1, 12)))
+        try:
+            expected = iri_to_uri(location)
+        except ValueError:
+            expected = None
+        if location_kept(location):
+            kept += 1
+            assert expected == location, location
+    assert kept > 200  # the check above is exercised, not vacuous
