@@ -41,6 +41,7 @@ def cell(runs: Runs, path: str, target: str) -> dict[str, float] | None:
     return {
         "cpu_us": median_of(rows, "cpu_us"),
         "cpu_total_us": median_of(rows, "cpu_total_us"),
+        "switches": median_of(rows, "switches"),
         "rps": median_of(rows, "rps"),
         "p50_ms": median_of(rows, "p50_ms"),
         "p99_ms": median_of(rows, "p99_ms"),

@@ -79,13 +79,14 @@ def one_run(
     if rnd == 0:
         load.warm_up(server.url, requests, f"{target}-{name}")
     servers.wait_all_idle(quiet)
-    before = server.cpu_ticks()
+    before, waits = server.cpu_ticks(), server.switches()
     result = load.run_load(server.url, file, plan.seconds, plan.connections, f"{target}-r{rnd}")
-    during = server.cpu_ticks()
+    during, waits = server.cpu_ticks(), server.switches() - waits
     server.wait_idle(quiet_s=0.3)  # then the findings the run deferred to idle time are done too
     cpu = {
         "cpu_us": _per_request(during - before, result.requests),
         "cpu_total_us": _per_request(server.cpu_ticks() - before, result.requests),
+        "switches": round(waits / max(result.requests, 1), 2),
     }
     return {"path": name, "target": target, "round": rnd, **result.to_dict(), **cpu}
 

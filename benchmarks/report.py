@@ -193,6 +193,7 @@ HOT_HEADERS = [
     "server CPU µs/req",
     "CPU: ceiling / this",
     "CPU µs/req with deferred findings",
+    "waits per request (voluntary context switches)",
 ]
 
 
@@ -214,6 +215,7 @@ def hot_path_row(path: str, row: dict[str, Any]) -> list[str]:
         _f(on.get("cpu_us"), 0),
         _f(row.get("cpu_x_ceiling")),
         _f(on.get("cpu_total_us"), 0),
+        _f(on.get("switches"), 1),
     ]
 
 
@@ -233,6 +235,7 @@ def hot_path_table(summary: dict[str, Any]) -> str:
             _f(ceiling.get("get_cpu_us"), 0),
             "1.00",
             "",
+            _f(ceiling.get("get_switches"), 1),
         ],
         [
             "Flask hello POST /echo on mockscim's server",
@@ -262,7 +265,7 @@ def hot_path_table(summary: dict[str, Any]) -> str:
         ],
     ]
     rows += [hot_path_row(path, row) for path, row in summary["hot_paths"].items()]
-    return table(HOT_HEADERS, rows)
+    return table(HOT_HEADERS, [row + [""] * (len(HOT_HEADERS) - len(row)) for row in rows])
 
 
 def scale_table(summary: dict[str, Any], scales: tuple[str, ...]) -> str:

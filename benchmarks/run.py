@@ -136,6 +136,7 @@ def summarize(raw: dict[str, Any], plan: Plan) -> dict[str, Any]:
         "ceiling": {
             "get_rps": statistics.median(gets),
             "get_cpu_us": figures.median_of(ceiling_gets, "cpu_us"),
+            "get_switches": figures.median_of(ceiling_gets, "switches"),
             "post_rps": figures.cell(runs, "ceiling_post", CEILING)["rps"],
             "post_x": figures.ceiling_post_ratio(runs),
             "werkzeug_rps": statistics.median(werkzeug),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -43,6 +44,21 @@ class Server:
         with open(f"/proc/{self.pid}/stat", encoding="ascii") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
         return int(fields[11]) + int(fields[12])
+
+    def switches(self) -> int:
+        """Voluntary context switches of the server's threads so far: a thread that waits (for
+        the GIL, a lock or the network) makes one. Under load each costs CPU, so their count per
+        request tells a run in which the threads kept handing over from one that did not."""
+        total = 0
+        for status in glob.glob(f"/proc/{self.pid}/task/*/status"):
+            try:
+                with open(status, encoding="ascii") as lines:
+                    total += next(
+                        int(x.split()[1]) for x in lines if x.startswith("voluntary_ctxt_switches:")
+                    )
+            except (OSError, StopIteration):  # a thread that ended meanwhile
+                continue
+        return total
 
     def wait_idle(self, quiet_s: float = 0.5, limit_s: float = 30.0) -> None:
         """Wait until the server has used no CPU for ``quiet_s`` (see ``wait_all_idle``)."""
