@@ -174,8 +174,9 @@ def served() -> Any:
     server.stop()
 
 
+@pytest.mark.parametrize("squeezed", [False, True], ids=["as-sent", "squeezed"])
 @pytest.mark.parametrize("size", [0, 20_000])
-def test_the_request_path_leaves_the_entry_to_its_completer_and_counts_what_it_holds(served, size):
+def test_the_request_path_leaves_the_entry_to_its_completer_and_counts_what_it_holds(served, size, squeezed):
     app, server = served
     journal, seen = app.extensions["mockscim"].journal, []
     journal.subscribe(lambda entry: seen.append((dict(entry), journal.bytes)))
@@ -185,9 +186,12 @@ def test_the_request_path_leaves_the_entry_to_its_completer_and_counts_what_it_h
     ((left, held),) = seen
     assert set(left) == {"id"}  # nothing formatted, masked, classified or validated yet
     assert held >= size  # the request's bytes wait with the completer, and are counted
+    if squeezed:  # the packer compresses what the completer holds before the entry completes
+        journal.pack_all()
     complete = journal.get(left["id"])
     assert list(complete)[:3] == ["id", "at", "duration_ms"]  # in the order entries always had
     assert complete["at"] == "2026-01-01T00:00:00.000Z" and complete["duration_ms"] >= 0
     assert complete["operation"] == "create-user"
     assert complete["request"]["body"]["title"] == "t" * size
     assert complete["request"]["body"]["password"] == "***"
+    assert complete["response"]["body"]["id"] == response.json()["id"]  # the response's own bytes
