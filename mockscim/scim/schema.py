@@ -98,7 +98,8 @@ class ResourceType:
 
     def attribute(self, name: str) -> Attribute | None:
         """Return a core attribute or a common attribute (id, externalId, meta)."""
-        return self.schema.attribute(name) or COMMON.attribute(name)
+        named = self.top_level.get(name.lower())
+        return named if isinstance(named, Attribute) else None
 
     @cached_property  # one lookup per key of every body, instead of three
     def top_level(self) -> dict[str, Attribute | Schema]:

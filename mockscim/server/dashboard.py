@@ -120,7 +120,7 @@ def events() -> Response:
     if re.fullmatch(r"[0-9]{1,18}", last):
         start = int(last)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
-    gone = request.environ.get(GONE_KEY)
+    gone = request.environ.get(GONE_KEY, _still_there)
     return Response(_stream(journal, start, gone), mimetype="text/event-stream", headers=headers)
 
 
@@ -138,25 +138,29 @@ class _Inbox:
         except queue.Full:
             self.overflowed.set()
 
-    def wait(self, deadline: float, gone: Callable[[], bool] | None) -> Iterator[Entry | None]:
-        """New entries as they come until ``deadline`` or the client hangs up (when ``gone`` can
-        tell); None stands for a heartbeat, after HEARTBEAT_SECONDS without an entry."""
+    def wait(self, deadline: float, gone: Callable[[], bool]) -> Iterator[Entry | None]:
+        """New entries as they come until ``deadline`` or the client hangs up (as far as ``gone``
+        can tell); None stands for a heartbeat, after HEARTBEAT_SECONDS without an entry."""
         beat = monotonic() + HEARTBEAT_SECONDS
-        while (now := monotonic()) < deadline and not (gone is not None and gone()):
+        while (now := monotonic()) < deadline and not gone():
             try:
                 entry = self.entries.get(
                     timeout=max(min(GONE_POLL_SECONDS, beat - now, deadline - now), 0.01)
                 )
             except queue.Empty:
-                if monotonic() >= beat:
-                    beat = monotonic() + HEARTBEAT_SECONDS
-                    yield None
-                continue
+                if monotonic() < beat:
+                    continue
+                entry = None  # a heartbeat is due
             beat = monotonic() + HEARTBEAT_SECONDS
             yield entry
 
 
-def _stream(journal: Journal, since: int | None, gone: Callable[[], bool] | None) -> Iterator[str]:
+def _still_there() -> bool:
+    """What another WSGI server tells about its client: nothing (a failed write ends the stream)."""
+    return False
+
+
+def _stream(journal: Journal, since: int | None, gone: Callable[[], bool]) -> Iterator[str]:
     """Yield SSE frames until the client goes (the server tells, or a write fails) or
     STREAM_SECONDS pass."""
     # Subscribing inside the generator: werkzeug closes a started generator when the client goes
