@@ -24,6 +24,7 @@ from mockscim.runner.model import Step
 from mockscim.runner.pointer import MISSING
 from mockscim.runner.semantics import semantic_problems
 from mockscim.runner.validation import schema_problems
+from mockscim.runner.yamldata import construct
 from mockscim.runner.yamlmap import LineMap
 from mockscim.runner.yamlmap import duplicate_keys
 from mockscim.runner.yamlmap import json_path
@@ -71,7 +72,7 @@ def _compose_and_construct(text: str) -> tuple[Any, Any]:
     loader = _LOADER(text)
     try:
         root = loader.get_single_node()
-        return root, (loader.construct_document(root) if root is not None else None)
+        return root, (construct(loader, root) if root is not None else None)
     finally:
         loader.dispose()
 
