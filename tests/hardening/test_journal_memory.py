@@ -13,6 +13,8 @@ import os
 import sys
 import time
 import tracemalloc
+import zlib
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -26,7 +28,10 @@ from mockscim.journal import Journal
 from mockscim.journal import read_journal_file
 from mockscim.journal_packing import WORTH_PACKING
 from mockscim.journal_packing import Slot
+from mockscim.journal_packing import _vocabulary
+from mockscim.journal_packing import expand
 from mockscim.journal_packing import is_packed
+from mockscim.journal_packing import shrink
 
 SCIM = "/scim/v2"
 MiB = 1024 * 1024
@@ -81,6 +86,21 @@ def test_an_entry_is_accounted_at_least_what_it_holds_and_reads_back_the_same(va
     (slot,) = journal._entries  # a test may look inside: what the slot holds is the point
     assert journal.bytes == slot.size >= slot_memory(slot)
     assert journal.get(stored["id"]) == json.loads(json.dumps(stored))
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(st.binary(max_size=20_000))
+def test_a_shrunk_body_is_what_a_fresh_compressor_with_the_dictionary_writes(plain):
+    # shrink copies one primed compressor; a fresh one reading the same dictionary is the oracle.
+    fresh = zlib.compressobj(1, zlib.DEFLATED, 13, 4, zdict=_vocabulary())
+    assert shrink(plain) == fresh.compress(plain) + fresh.flush()
+    assert expand(shrink(plain)) == plain
+
+
+def test_threads_shrinking_at_once_each_get_their_own_body_back():
+    bodies = [os.urandom(50) * (i % 40 + 1) for i in range(400)]
+    with ThreadPoolExecutor(8) as pool:
+        assert [expand(x) for x in pool.map(shrink, bodies)] == bodies
 
 
 @pytest.mark.parametrize(
