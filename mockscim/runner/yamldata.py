@@ -1,13 +1,13 @@
 """Plain data from a composed YAML node tree: what ``yaml.safe_load`` returns, built faster.
 
 PyYAML's constructor is Python even when libyaml composes the nodes, and its generic machinery
-(a generator per mapping, recursion bookkeeping, a resolver call per node) was about half of
-loading the scenario library (docs/performance.md). The scenarios are plain maps, lists and
-scalars, so ``construct`` builds those directly, leaving each scalar's value to the safe
-constructor's own function for its tag, so ``yes``, ``0x1F``, ``1:30`` and ``.inf`` read as YAML 1.1
-reads them. Anything else (merge keys, ``!!set`` and other tags, keys that are not scalars, an
-anchor that contains itself) goes to PyYAML's constructor for the whole document, so the result
-and every error stay exactly PyYAML's.
+(a generator per mapping, recursion bookkeeping, a resolver call per node) was about a third
+of loading the scenario library: 22 ms, against 7 ms here (docs/performance.md). Scenarios are
+plain maps, lists and scalars, so ``construct`` builds those directly and leaves each scalar's
+value to the safe constructor's own function for its tag: ``yes``, ``0x1F``, ``1:30`` and
+``.inf`` read as YAML 1.1 reads them. Anything else (merge keys, ``!!set`` and other tags, keys
+that are not scalars, an anchor that contains itself, nesting deeper than Python recurses) goes
+to PyYAML's constructor for the whole document, so the result and every error stay PyYAML's.
 """
 
 from __future__ import annotations
