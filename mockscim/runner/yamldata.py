@@ -15,18 +15,20 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 
 _TAG = "tag:yaml.org,2002:"
 _MAP, _SEQ, _STR = _TAG + "map", _TAG + "seq", _TAG + "str"
-# Scalar tags whose safe-constructor function is called directly (null, bool, int, float).
-_SCALARS = frozenset(_TAG + name for name in ("null", "int", "float", "bool"))
+# Scalar tags whose safe-constructor function is called directly, and the tags a key may have.
+_SCALARS = frozenset(_TAG + name for name in ("null", "bool", "int", "float"))
+_KEY_TAGS = _SCALARS | {_STR}
 
 
 class _Unusual(Exception):
     """The node tree holds something only PyYAML's own constructor builds the same way."""
 
 
-def construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
+def construct(loader: SafeConstructor, root: yaml.Node) -> Any:
     """``loader.construct_document(root)``'s result, built directly when the tree is plain."""
     try:
         return _Builder(loader).build(root)
@@ -37,7 +39,7 @@ def construct(loader: yaml.SafeLoader, root: yaml.Node) -> Any:
 class _Builder:
     """Builds one document; an aliased node is built once and shared, as PyYAML does."""
 
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: SafeConstructor) -> None:
         self._loader = loader
         self._built: dict[int, Any] = {}
         self._open: set[int] = set()  # nodes being built: meeting one again is a recursive anchor
@@ -75,6 +77,3 @@ class _Builder:
                 raise _Unusual
             mapping[self.build(key_node)] = self.build(value_node)
         return mapping
-
-
-_KEY_TAGS = _SCALARS | {_STR}
