@@ -26,9 +26,11 @@ from hypothesis import strategies as st
 
 from mockscim.journal import Journal
 from mockscim.journal import read_journal_file
+from mockscim.journal_packing import _MEMORY_LEVEL
+from mockscim.journal_packing import _WINDOW_BITS
+from mockscim.journal_packing import _ZDICT
 from mockscim.journal_packing import WORTH_PACKING
 from mockscim.journal_packing import Slot
-from mockscim.journal_packing import _vocabulary
 from mockscim.journal_packing import expand
 from mockscim.journal_packing import is_packed
 from mockscim.journal_packing import shrink
@@ -92,7 +94,7 @@ def test_an_entry_is_accounted_at_least_what_it_holds_and_reads_back_the_same(va
 @given(st.binary(max_size=20_000))
 def test_a_shrunk_body_is_what_a_fresh_compressor_with_the_dictionary_writes(plain):
     # shrink copies one primed compressor; a fresh one reading the same dictionary is the oracle.
-    fresh = zlib.compressobj(1, zlib.DEFLATED, 13, 4, zdict=_vocabulary())
+    fresh = zlib.compressobj(1, zlib.DEFLATED, _WINDOW_BITS, _MEMORY_LEVEL, zdict=_ZDICT)
     assert shrink(plain) == fresh.compress(plain) + fresh.flush()
     assert expand(shrink(plain)) == plain
 

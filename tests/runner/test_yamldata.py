@@ -17,8 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 
 from mockscim.library import library_root
-from mockscim.runner.loader import _LOADER
-from mockscim.runner.yamldata import construct
+from mockscim.runner.loader import _compose_and_construct
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,13 +53,8 @@ ERRORS = {
 
 
 def ours(text: str) -> Any:
-    """The document as the scenario loader builds it."""
-    loader = _LOADER(text)
-    try:
-        root = loader.get_single_node()
-        return None if root is None else construct(loader, root)
-    finally:
-        loader.dispose()
+    """The document as the scenario loader builds it (libyaml's nodes, then ``construct``)."""
+    return _compose_and_construct(text)[1]
 
 
 def oracle(text: str) -> Any:
