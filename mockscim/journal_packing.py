@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import zlib
 from collections import deque
 from collections.abc import Callable
@@ -133,6 +134,11 @@ def slot_size(data: bytes) -> int:
 # Shorter JSON is kept as it is: compressing it saves nothing. An entry waiting for its completer
 # is about 60 bytes (its time and duration); its completer's bytes are still squeezed.
 WORTH_PACKING = 160
+# The packer's rhythm: a nap between drains, and the backlog that cuts a nap short. At 2,000
+# requests a second a nap lets about 40 entries queue (some 60 KB of text, packed in 0.3 ms).
+NAP_SECONDS = 0.02
+WAKE_AT = 64
+IDLE_SECONDS = 2.0  # then the thread ends
 
 
 class Packer:
@@ -144,24 +150,32 @@ class Packer:
     GETs/s with the same entries kept as text (docs/performance.md). Here the wait costs no
     request anything, and the compression runs beside the workers on another core. The
     backlog stays short: packing an entry takes about 7 µs, a request several hundred.
+
+    The thread wakes every ``nap`` seconds, or at once when ``WAKE_AT`` slots wait, and packs
+    what has queued. Waking it for every entry woke a sleeping thread on every request, which
+    then wanted the GIL from the workers: 10-14 waits per PUT under load against 6-7 this way,
+    and about 15 % more server CPU per request (docs/performance.md, eleventh session).
     """
 
-    def __init__(self, packed: Callable[[Slot, bytes, bytes], None]) -> None:
+    def __init__(self, packed: Callable[[Slot, bytes, bytes], None], nap: float = NAP_SECONDS) -> None:
         self._queue: deque[Slot] = deque()  # append and popleft are atomic
         self._packed = packed  # called with (slot, its JSON text, that text packed)
+        self._nap = nap
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def offer(self, slot: Slot) -> None:
-        """Queue a slot holding JSON text; start the thread if it is not running."""
+        """Queue a slot holding JSON text; start the thread if it is not running, wake it once
+        ``WAKE_AT`` slots wait (it packs the rest at its next wake)."""
         self._queue.append(slot)
-        with self._lock:
+        with self._lock:  # the thread's exit checks the queue under this lock: no slot is stranded
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="mockscim-packer", daemon=True)
                 self._thread.start()
-        self._wake.set()
+        if len(self._queue) >= WAKE_AT:
+            self._wake.set()
 
     def drain(self) -> None:
         """Pack every queued slot now, in the calling thread; when it returns, no slot is being
@@ -179,12 +193,17 @@ class Packer:
                     )
 
     def _run(self) -> None:
-        """Drain whenever woken; end after two idle seconds (``offer`` starts it again)."""
+        """Drain after each nap, or when woken; end once nothing came for ``IDLE_SECONDS``
+        (``offer`` starts it again)."""
+        idle_since = time.monotonic()
         while True:
-            if not self._wake.wait(timeout=2.0):
+            self._wake.wait(timeout=self._nap)
+            self._wake.clear()
+            if self._queue:
+                self.drain()
+                idle_since = time.monotonic()
+            elif time.monotonic() - idle_since >= IDLE_SECONDS:
                 with self._lock:
                     if not self._queue:
                         self._thread = None
                         return
-            self._wake.clear()
-            self.drain()

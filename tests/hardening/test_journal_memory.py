@@ -29,8 +29,11 @@ from mockscim.journal import read_journal_file
 from mockscim.journal_packing import _MEMORY_LEVEL
 from mockscim.journal_packing import _WINDOW_BITS
 from mockscim.journal_packing import _ZDICT
+from mockscim.journal_packing import WAKE_AT
 from mockscim.journal_packing import WORTH_PACKING
+from mockscim.journal_packing import Packer
 from mockscim.journal_packing import Slot
+from mockscim.journal_packing import encode
 from mockscim.journal_packing import expand
 from mockscim.journal_packing import is_packed
 from mockscim.journal_packing import shrink
@@ -329,3 +332,55 @@ def test_packing_and_completing_in_either_order_keep_the_complete_entry(complete
     assert completer.squeezed == (0 if completed_first else 1)
     (slot,) = journal._entries
     assert journal.bytes == slot.size  # nothing pending is counted once it completed
+
+
+class Packed:
+    """The packer's callback: the ids of the slots it packed."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self, slot: Slot, text: bytes, packed: bytes) -> None:
+        self.ids.append(slot.id)
+
+
+def _slot(n: int) -> Slot:
+    return Slot(n, encode({"request": {"body": {"n": n, "userName": "user@example.com" * 12}}}))
+
+
+def _until(done, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return done()
+
+
+def test_the_packer_sleeps_through_a_short_backlog_and_wakes_at_a_long_one():
+    packed = Packed()
+    packer = Packer(packed, nap=3600.0)  # no nap ends during the test: only a backlog wakes it
+    for n in range(1, WAKE_AT):
+        packer.offer(_slot(n))
+    time.sleep(0.3)
+    assert packed.ids == []  # one wake per entry cost every request a thread switch
+    packer.offer(_slot(WAKE_AT))
+    assert _until(lambda: len(packed.ids) == WAKE_AT)
+    assert packed.ids == list(range(1, WAKE_AT + 1))
+
+
+@pytest.mark.parametrize("count", [1, WAKE_AT - 1])
+def test_the_packer_packs_a_short_backlog_after_its_nap(count):
+    packed = Packed()
+    packer = Packer(packed, nap=0.05)
+    for n in range(1, count + 1):
+        packer.offer(_slot(n))
+    assert _until(lambda: len(packed.ids) == count)
+
+
+def test_the_packer_thread_ends_when_idle_and_starts_again(monkeypatch):
+    monkeypatch.setattr("mockscim.journal_packing.IDLE_SECONDS", 0.1)
+    packed = Packed()
+    packer = Packer(packed, nap=0.02)
+    packer.offer(_slot(1))
+    assert _until(lambda: packer._thread is None)
+    packer.offer(_slot(2))
+    assert _until(lambda: packed.ids == [1, 2])
