@@ -134,8 +134,8 @@ def slot_size(data: bytes) -> int:
 # Shorter JSON is kept as it is: compressing it saves nothing. An entry waiting for its completer
 # is about 60 bytes (its time and duration); its completer's bytes are still squeezed.
 WORTH_PACKING = 160
-# The packer's rhythm: a nap between drains, and the backlog that cuts a nap short. At 2,000
-# requests a second a nap lets about 40 entries queue (some 60 KB of text, packed in 0.3 ms).
+# The packer's rhythm: a nap between drains, and the backlog that cuts a nap short. At 3,000
+# requests a second a nap lets about 60 entries queue (some 80 KB of text, packed in 0.5 ms).
 NAP_SECONDS = 0.02
 WAKE_AT = 64
 IDLE_SECONDS = 2.0  # then the thread ends
@@ -153,8 +153,9 @@ class Packer:
 
     The thread wakes every ``nap`` seconds, or at once when ``WAKE_AT`` slots wait, and packs
     what has queued. Waking it for every entry woke a sleeping thread on every request, which
-    then wanted the GIL from the workers: 10-14 waits per PUT under load against 6-7 this way,
-    and about 15 % more server CPU per request (docs/performance.md, eleventh session).
+    then wanted the GIL from the workers: in an interleaved A/B under load this way saved about
+    one thread switch and 5-10 % of the server's CPU per request (docs/performance.md, "What
+    was changed and found (phase 3, eleventh session)").
     """
 
     def __init__(self, packed: Callable[[Slot, bytes, bytes], None], nap: float = NAP_SECONDS) -> None:
