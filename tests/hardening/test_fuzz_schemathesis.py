@@ -58,7 +58,10 @@ CHECKS = [
 SEEDED_USERS = ("alice@example.com", "bob@example.com")
 # (operation, parameter) of every integer, boolean or time query parameter of the admin API and
 # the dashboard, and the ones schemathesis sent a value that is not one (a string, a negative
-# number, an object): the edge must answer those with a 400, never a 500.
+# number, an object): the edge must answer those with a 400, never a 500. How many it reached is
+# a figure, not a check: which values a seed yields depends on every literal in the modules
+# loaded (Hypothesis draws constants from them), so an unrelated change could move it.
+# tests/hardening/test_edge.py sends hostile values to each of them and checks the 400.
 NUMERIC = {
     (operation.definition.raw["operationId"], parameter.name)
     for operation in (result.ok() for result in schema.get_all_operations())
@@ -141,6 +144,7 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_document(case, target, figures
     url, ids = target
     _aim(case, ids)
     _note_broken_numbers(case)
+    figures["schemathesis: numeric admin parameters given broken values"] = len(BROKEN)
     response = case.call(base_url=url, auth=(USER, TOKEN), timeout=10)
     figures["schemathesis requests sent"] += 1
     figures["schemathesis 5xx seen"] += response.status_code >= 500 and not _not_implemented(case)
@@ -149,10 +153,3 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_document(case, target, figures
         f"{case.method} {case.formatted_path}: {response.status_code} {response.text[:300]}"
     )
     case.validate_response(response, checks=CHECKS)
-
-
-def test_schemathesis_sent_every_numeric_admin_parameter_a_broken_value(figures: Counter):
-    # Runs after the fuzzed requests above (same module): every integer or boolean query
-    # parameter of the admin API and the dashboard got a value its schema forbids.
-    figures["schemathesis: numeric admin parameters given broken values"] = len(BROKEN)
-    assert NUMERIC and BROKEN == NUMERIC, sorted(NUMERIC - BROKEN)
