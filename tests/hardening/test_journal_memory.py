@@ -276,14 +276,24 @@ def test_an_anonymous_request_is_kept_as_a_bounded_summary(launch, connect):
     assert len(json.dumps(entry)) < 12_000
 
 
+def _long_entry(n: int) -> dict[str, Any]:
+    """An entry long enough to be packed (over WORTH_PACKING bytes of JSON)."""
+    return {"request": {"body": {"n": n, "userName": "user@example.com" * 12}}}
+
+
+def _until(done, seconds: float = 10.0) -> bool:
+    """Poll ``done`` until it holds or ``seconds`` pass; its last answer."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return done()
+
+
 def test_the_packer_thread_packs_entries_without_being_asked():
     journal = Journal(100)
     for n in range(20):
-        journal.append({"request": {"body": {"n": n, "userName": "user@example.com" * 12}}})
-    deadline = time.monotonic() + 10
-    while not all(is_packed(slot.data) for slot in list(journal._entries)) and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert all(is_packed(slot.data) for slot in journal._entries)
+        journal.append(_long_entry(n))
+    assert _until(lambda: all(is_packed(slot.data) for slot in list(journal._entries)))
     assert [e["request"]["body"]["n"] for e in journal.entries()] == list(range(20))
 
 
@@ -345,14 +355,7 @@ class Packed:
 
 
 def _slot(n: int) -> Slot:
-    return Slot(n, encode({"request": {"body": {"n": n, "userName": "user@example.com" * 12}}}))
-
-
-def _until(done, seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return done()
+    return Slot(n, encode(_long_entry(n)))
 
 
 def test_the_packer_sleeps_through_a_short_backlog_and_wakes_at_a_long_one():
