@@ -151,24 +151,20 @@ class InMemoryStore:
                 return self._unfiltered_page(rtype, search)
             matches = self._matches(rtype, search.filter)
             if search.sort_by is not None:
-                views = [self._view(rtype, r, copy=False) for r in matches]
+                views = self._state.views(rtype, matches)
                 ordered = sort_resources(
                     views, self.types[rtype], search.sort_by, descending=search.descending
                 )
                 start = search.start_index - 1
                 return len(ordered), ordered[start : start + search.count]
             start = min(search.start_index - 1, len(matches))
-            return len(matches), [
-                self._view(rtype, r, copy=False) for r in matches[start : start + search.count]
-            ]
+            return len(matches), self._state.views(rtype, matches[start : start + search.count])
 
     def _unfiltered_page(self, rtype: str, search: SearchRequest) -> tuple[int, list[Record]]:
         """Okta's import page: a slice of the creation order, O(page) at any store size."""
         order = self._state.ordered(rtype)
         start = min(search.start_index - 1, len(order))
-        records = self._state.records[rtype]
-        page = [records[rid] for rid in order[start : start + search.count]]
-        return len(order), [self._view(rtype, r, copy=False) for r in page]
+        return len(order), self._state.views(rtype, order[start : start + search.count])
 
     def _matches(self, rtype: str, expr: Expr | None) -> list[Record]:
         """All records matching ``expr``, in creation order; index-backed for eq lookups."""
@@ -382,15 +378,8 @@ class InMemoryStore:
         return record if derived is None else {**record, "groups": derived}
 
     def _view(self, rtype: str, record: Record, *, copy: bool = True) -> Record:
-        """What callers get: a new dict in the order a client reads it (``schemas`` and ``id``
-        first, derived ``groups``, ``meta`` last), private fields removed; a deep copy unless
-        ``copy`` is False (read-only views, see ``query``). One dict per record: an import page
-        makes 100 of them, and the renderer completes them in place instead of copying again."""
-        view = {"schemas": None} | record  # C-level merges: the key goes first, the value is the record's
-        del view["_seq"]
-        if view["schemas"] is None:
-            del view["schemas"]  # a record stored without one (the renderer names the core schema)
-        if rtype == "User" and (derived := self._state.groups_of(record["id"])) is not None:
-            view["groups"] = derived
-            view["meta"] = view.pop("meta")
+        """What callers get: a new dict (``StoreState.view``); a deep copy unless ``copy`` is
+        False (read-only views, see ``query``). One dict per record: an import page makes 100
+        of them, and the renderer completes them in place instead of copying again."""
+        view = self._state.view(rtype, record)
         return {k: clone(v) for k, v in view.items()} if copy else view

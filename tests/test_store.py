@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -194,6 +195,56 @@ def test_query_totals_count_all_matches_and_order_is_stable(store):
     total, page = store.query("User", search('title eq "t"', start_index=1, count=10))
     assert total == 125
     assert [r["id"] for r in page] == ids[1:21:2]
+
+
+def _write_at_random(store: InMemoryStore, rng: random.Random, created: list[str]) -> None:
+    """One write of any kind, on a random user or group: what the creation order must follow."""
+    users = [r["id"] for r in store.query("User", search(count=10_000))[1]]
+    groups = [r["id"] for r in store.query("Group", search(count=10_000))[1]]
+    kind = rng.choice(["create", "replace", "modify", "delete", "group", "member", "rollback"])
+    if kind == "create" or not users:
+        created.append(store.create("User", user(f"user{len(created)}", title="new"))["id"])
+    elif kind == "replace":
+        rid = rng.choice(users)
+        store.replace("User", rid, user(store.get("User", rid)["userName"], title=f"put{rng.random()}"))
+    elif kind == "modify":
+        store.modify("User", rng.choice(users), lambda a: ({**a, "title": f"patch{rng.random()}"}, None))
+    elif kind == "delete":
+        store.delete("User", rng.choice(users))
+    elif kind == "group" or not groups:
+        store.create(
+            "Group", {"displayName": f"group{rng.random()}", "members": [{"value": rng.choice(users)}]}
+        )
+    elif kind == "member":
+        gid = rng.choice(groups)
+        store.replace(
+            "Group",
+            gid,
+            {
+                "displayName": store.get("Group", gid)["displayName"],
+                "members": [{"value": rng.choice(users)}],
+            },
+        )
+    else:
+        with pytest.raises(Uniqueness), store.atomically():
+            store.replace("User", rng.choice(users), user("rolled-back", title="never"))
+            store.create("User", user("ROLLED-BACK"))
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_unfiltered_pages_show_every_write_in_creation_order(store, seed):
+    """The import page keeps the stored records in creation order (store_state.ordered): after
+    every write each page must hold what ``get`` returns, at the place the user was created."""
+    rng, created = random.Random(seed), []
+    for step in range(120):
+        _write_at_random(store, rng, created)
+        if step % 40 == 39:
+            store.restore(store.snapshot())  # a restored state builds its order afresh
+        alive = [rid for rid in created if store.exists("User", rid)]
+        start = rng.randrange(1, len(alive) + 2)
+        total, page = store.query("User", search(start_index=start, count=7))
+        assert total == len(alive)
+        assert page == [store.get("User", rid) for rid in alive[start - 1 : start + 6]]
 
 
 @pytest.mark.parametrize(
