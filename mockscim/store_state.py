@@ -139,16 +139,16 @@ class StoreState:
     def views(self, rtype: str, page: list[Record]) -> list[Record]:
         """``view`` of every record of ``page``.
 
-        The records and then their memberships are read in C-level ``map`` passes: at 100,000
-        users a page's records are rarely in the CPU's caches, and a tight loop waits for
-        several of them at once where a Python loop waits for each in turn: a fifth less time at
-        100,000 users (docs/performance.md, "What was changed and found (phase 3, twelfth
-        session)")."""
-        views = list(map(_FIRST.__or__, page))
+        The records' ids, their memberships and then the records are read in C-level ``map``
+        passes: at 100,000 users a page's records are rarely in the CPU's caches, and a tight
+        loop waits for several of them at once where a Python loop waits for each in turn: a
+        fifth less time at 100,000 users (docs/performance.md, "What was changed and found
+        (phase 3, twelfth session)")."""
         if rtype != "User":
-            return [self._finished(view, None) for view in views]
-        memberships = list(map(self.indexes.groups_of.get, map(_ID, page)))
-        return list(map(self._finished, views, memberships))
+            return [self._finished(view, None) for view in list(map(_FIRST.__or__, page))]
+        # The ids first: that pass reads each record's dict, so the merges find it cached.
+        memberships = list(map(self.indexes.groups_of.get, list(map(_ID, page))))
+        return list(map(self._finished, list(map(_FIRST.__or__, page)), memberships))
 
     def _finished(self, view: Record, gids: Iterable[str] | None) -> Record:
         """``_FIRST | record`` without ``_seq`` (and ``schemas`` when the record has none), with
