@@ -65,7 +65,7 @@ class StoreState:
             passwords=dict(self.passwords),
             generation=self.generation,
             seq=self.seq,
-            order={name: list(ids) for name, ids in self.order.items()},
+            order={name: list(records) for name, records in self.order.items()},
             order_dirty=dict(self.order_dirty),
             schemas_pool=dict(self.schemas_pool),
         )
