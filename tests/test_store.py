@@ -247,6 +247,16 @@ def test_unfiltered_pages_show_every_write_in_creation_order(store, seed):
         assert page == [store.get("User", rid) for rid in alive[start - 1 : start + 6]]
 
 
+def test_a_creation_order_out_of_step_with_the_records_is_rebuilt(store):
+    """A replacement that cannot find its predecessor where ``_seq`` puts it rebuilds the order
+    instead of overwriting another user's place (store_state.StoreState._order_put)."""
+    ids = [store.create("User", user(f"user{i}"))["id"] for i in range(3)]
+    store.query("User", search())  # builds the order
+    store._state.order["User"].reverse()  # what a broken invariant would leave
+    store.replace("User", ids[0], user("user0", title="put"))
+    assert store.query("User", search())[1] == [store.get("User", rid) for rid in ids]
+
+
 @pytest.mark.parametrize(
     ("text", "found"),
     [
