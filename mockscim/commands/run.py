@@ -32,6 +32,7 @@ from mockscim.runner import run_scenario
 from mockscim.runner import scenario_report
 from mockscim.runner import select
 from mockscim.runner.client import CredentialsError
+from mockscim.runner.client import ScimClient
 from mockscim.runner.execute import skipped
 from mockscim.runner.html_report import html_report
 from mockscim.runner.html_report import write_html
@@ -129,12 +130,29 @@ def _echo_result(result: ScenarioResult) -> None:
 def _run_all(
     scenarios: list[Scenario], target: Target, reset: Callable[[], None] | None, fail_fast: bool
 ) -> list[ScenarioResult]:
-    """Run scenarios in order, resetting the embedded mock before each one."""
+    """Run scenarios in order, resetting the embedded mock before each one.
+
+    One client, so one connection pool, for the whole run: Okta keeps its connections open
+    (``Connection: Keep-Alive``, docs/okta-reference.md §2.2), and a connection per scenario
+    cost the runner time (docs/performance.md). Each scenario still starts without cookies."""
+    with ScimClient(target.base_url, target.credentials, timeout=target.timeout) as client:
+        return _run_each(scenarios, target, reset, fail_fast, client)
+
+
+def _run_each(
+    scenarios: list[Scenario],
+    target: Target,
+    reset: Callable[[], None] | None,
+    fail_fast: bool,
+    client: ScimClient,
+) -> list[ScenarioResult]:
+    """``_run_all``'s loop, with ``client`` shared by every scenario."""
     results: list[ScenarioResult] = []
     for index, scenario in enumerate(scenarios):
         if reset:
             reset()
-        result = run_scenario(scenario, target)
+        client.forget_cookies()
+        result = run_scenario(scenario, target, client=client)
         if _credentials_refused(result):
             click.echo(f"error: {REFUSED}", err=True)
             _echo_result(result)

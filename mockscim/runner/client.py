@@ -165,6 +165,10 @@ class ScimClient:
         """Close pooled connections."""
         self.session.close()
 
+    def forget_cookies(self) -> None:
+        """Drop cookies earlier responses set: each scenario starts as a new client would."""
+        self.session.cookies.clear()
+
     def __enter__(self) -> ScimClient:
         return self
 

@@ -54,15 +54,18 @@ class Received:
     target: str
     headers: CaseInsensitiveDict
     body: bytes
+    peer: int = 0  # the client's port: one value for every request sent on one connection
 
 
 class FakeServer:
     """A tiny, deliberately configurable HTTP server: it answers whatever it is told to.
 
     ``reply`` sets the answer to every request; ``reply_at`` sets one for a single path.
+    ``keep_alive`` makes it speak HTTP/1.1 and keep connections open (HTTP/1.0 closes each one).
     """
 
     def __init__(self) -> None:
+        self.keep_alive = False
         self.canned = Canned()
         self.routes: dict[str, Canned] = {}
         self.received: list[Received] = []
@@ -94,11 +97,15 @@ class FakeServer:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            @property  # type: ignore[override]
+            def protocol_version(self) -> str:  # read for each request (http.server)
+                return "HTTP/1.1" if fake.keep_alive else "HTTP/1.0"
+
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 headers = CaseInsensitiveDict(dict(self.headers))
-                fake.received.append(Received(self.command, self.path, headers, body))
+                fake.received.append(Received(self.command, self.path, headers, body, self.client_address[1]))
                 canned = fake.routes.get(self.path.split("?")[0], fake.canned)
                 time.sleep(canned.delay)
                 payload = canned.body.encode()

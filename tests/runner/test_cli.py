@@ -188,6 +188,19 @@ def test_embedded_mock_is_reset_between_scenarios(cli, tmp_path):
     assert result.exit_code == 0, result.output
 
 
+def test_a_run_keeps_one_connection_and_no_cookie_from_an_earlier_scenario(cli, fake_server, tmp_path):
+    fake_server.keep_alive = True
+    fake_server.reply(200, {"Resources": []}, headers={"Set-Cookie": "sticky=1; Path=/"})
+    step = "  - name: {0}\n    request: {{method: GET, path: /Users}}\n    expect: {{status: 200}}\n"
+    for name in ("first", "second"):
+        text = f"name: {name}\nsteps:\n" + step.format("one") + step.format("two")
+        (tmp_path / f"{name}.scenario.yaml").write_text(text)
+    result = _run(cli, "--base-url", fake_server.url + "/scim/v2", "--auth", "none", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert [r.headers.get("Cookie") for r in fake_server.received] == [None, "sticky=1", None, "sticky=1"]
+    assert len({r.peer for r in fake_server.received}) == 1
+
+
 def test_without_paths_the_builtin_library_runs(cli):
     result = _run(cli)
     assert result.exit_code == 0, result.output
