@@ -356,6 +356,12 @@ def page_cache_table(figures: dict[str, Any]) -> str:
             figures["random_100k_over_100_users"],
         ],
     ]
+    if "first_import_page_100k_us" in figures:  # results written before the walks lack them
+        first, second = figures["first_import_page_100k_us"], figures["second_import_page_100k_us"]
+        rows += [
+            ["100k users, a first import (every page in order, nothing kept yet)", first, ""],
+            ["100k users, a second import (all kept)", second, ""],
+        ]
     return table(["import page of 100", "µs per page", "x the page at 100 users"], rows)
 
 

@@ -44,6 +44,7 @@ from mockscim.scim.schema import ResourceType
 from mockscim.snapshots import SNAPSHOT_FORMAT
 from mockscim.snapshots import build_state
 from mockscim.store_state import Fingerprint
+from mockscim.store_state import Render
 from mockscim.store_state import StoreState
 from mockscim.store_state import check_storable
 from mockscim.store_state import clone
@@ -165,6 +166,14 @@ class InMemoryStore:
         order = self._state.ordered(rtype)
         start = min(search.start_index - 1, len(order))
         return len(order), self._state.views(rtype, order[start : start + search.count])
+
+    def rendered_page(
+        self, rtype: str, search: SearchRequest, render: Render, refer: Render
+    ) -> tuple[int, list[Any], list[tuple[Any, ...] | None]]:
+        """``query``'s unfiltered, unsorted page, each record as ``render`` made it, and per user
+        ``refer``'s form of its derived groups (``StoreState.rendered_page``)."""
+        with self._lock:
+            return self._state.rendered_page(rtype, search.start_index, search.count, render, refer)
 
     def _matches(self, rtype: str, expr: Expr | None) -> list[Record]:
         """All records matching ``expr``, in creation order; index-backed for eq lookups."""

@@ -247,6 +247,33 @@ def test_unfiltered_pages_show_every_write_in_creation_order(store, seed):
         assert page == [store.get("User", rid) for rid in alive[start - 1 : start + 6]]
 
 
+def test_rendered_pages_render_each_record_once_until_it_changes(store):
+    """``rendered_page`` keeps what it made (server/wire.py relies on it for the import page's
+    speed): a record is rendered again only once it is replaced; a group write re-derives the
+    users' groups, not the users."""
+    ids = [store.create("User", user(f"user{i}"))["id"] for i in range(5)]
+    rendered: list[str] = []
+
+    def render(views: list[dict]) -> list[str]:
+        rendered.extend(view["id"] for view in views)
+        return [f"{view['userName']}:{view['meta']['version']}" for view in views]
+
+    def page(count: int = 10) -> tuple:
+        return store.rendered_page("User", search(count=count), render, lambda entry: entry["display"])
+
+    assert page(3) == (5, ["user0:1", "user1:1", "user2:1"], [None, None, None])
+    assert page()[1] == [f"user{i}:1" for i in range(5)]
+    assert rendered == ids  # each once, although the first three were read twice
+    store.replace("User", ids[1], user("user1", title="put"))
+    gid = store.create("Group", {"displayName": "team", "members": [{"value": ids[0]}]})["id"]
+    assert page() == (5, ["user0:1", "user1:2", "user2:1", "user3:1", "user4:1"], [("team",), *[None] * 4])
+    assert rendered == [*ids, ids[1]]
+    store.replace("Group", gid, {"displayName": "renamed", "members": [{"value": ids[2]}]})
+    store.delete("User", ids[3])
+    assert page() == (4, ["user0:1", "user1:2", "user2:1", "user4:1"], [None, None, ("renamed",), None])
+    assert rendered == [*ids, ids[1], ids[0], ids[1], ids[2], ids[4]]  # a delete rebuilds the order
+
+
 def test_a_creation_order_out_of_step_with_the_records_is_rebuilt(store):
     """A replacement that cannot find its predecessor where ``_seq`` puts it rebuilds the order
     instead of overwriting another user's place (store_state.StoreState._order_put)."""

@@ -23,9 +23,9 @@ MAX_ETAG_HEADER = 1024
 
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
-    """Serialize ``body`` as ``application/scim+json`` (RFC 7644 §8.1)."""
+    """Serialize ``body`` as ``application/scim+json`` (RFC 7644 §8.1); bytes are sent as they are."""
     # Compact: an import page of 100 users is about 10% smaller without the spaces.
-    payload = b"" if body is None else jsontext.encode(body)
+    payload = b"" if body is None else body if isinstance(body, bytes) else jsontext.encode(body)
     response = Response(payload, status=status, content_type=SCIM_MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value

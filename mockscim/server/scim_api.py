@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import Blueprint
@@ -24,6 +25,7 @@ from mockscim.scim.resource import keep_immutable
 from mockscim.scim.resource import normalize_resource
 from mockscim.scim.schema import RESOURCE_TYPES
 from mockscim.scim.schema import ResourceType
+from mockscim.server import wire
 from mockscim.server.bodies import read_json
 from mockscim.server.context import current_request
 from mockscim.server.reading import query_args
@@ -68,10 +70,20 @@ def _projection() -> SearchRequest | None:
 def _search(rtype: ResourceType, search: SearchRequest) -> Response:
     """Run a search and answer with a ListResponse."""
     check_names(rtype, search.attributes + search.excluded)  # even when nothing matches
+    if search.filter is None and search.sort_by is None and not (search.attributes or search.excluded):
+        return _import_page(rtype, search)
     total, page = get_state().store.query(rtype.name, search)
     base = base_url()
     resources = [render(r, rtype, base, search) for r in page]
     return scim_response(list_response(resources, total, search.start_index))
+
+
+def _import_page(rtype: ResourceType, search: SearchRequest) -> Response:
+    """Okta's import page, joined from the JSON the store keeps per record (server/wire.py)."""
+    total, kept, groups = get_state().store.rendered_page(
+        rtype.name, search, functools.partial(wire.kept_records, rtype), wire.kept_reference
+    )
+    return scim_response(wire.page_json(total, search.start_index, base_url(), kept, groups))
 
 
 def list_resources(rtype: str) -> Response:
