@@ -45,6 +45,7 @@ from mockscim.snapshots import SNAPSHOT_FORMAT
 from mockscim.snapshots import build_state
 from mockscim.store_state import Fingerprint
 from mockscim.store_state import Render
+from mockscim.store_state import Slot
 from mockscim.store_state import StoreState
 from mockscim.store_state import check_storable
 from mockscim.store_state import clone
@@ -169,9 +170,9 @@ class InMemoryStore:
 
     def rendered_page(
         self, rtype: str, search: SearchRequest, render: Render, refer: Render
-    ) -> tuple[int, list[Any], list[tuple[Any, ...] | None]]:
-        """``query``'s unfiltered, unsorted page, each record as ``render`` made it, and per user
-        ``refer``'s form of its derived groups (``StoreState.rendered_page``)."""
+    ) -> tuple[int, list[Slot]]:
+        """``query``'s unfiltered, unsorted page as kept slots: each record as ``render`` made it,
+        then per user ``refer``'s form of its derived groups (``StoreState.rendered_page``)."""
         with self._lock:
             return self._state.rendered_page(rtype, search.start_index, search.count, render, refer)
 

@@ -25,10 +25,9 @@ from mockscim.indexes import Indexes
 from mockscim.scim.schema import RESOURCE_TYPES
 
 Record = dict[str, Any]
-Render = Callable[[Any], Any]  # what the server makes of views to keep them (server/wire.py)
-# A record's kept form, the group generation its groups are from, and its groups' kept forms.
-Slot = tuple[Any, int, tuple[Any, ...] | None]
-_KEPT, _STAMP, _GROUPS = itemgetter(0), itemgetter(1), itemgetter(2)
+Render = Callable[[Any], Any]  # what the server makes of views to keep (tuples; server/wire.py)
+Slot = tuple[Any, ...]  # ``Render``'s tuple, the group generation, the groups' kept forms or None
+_STAMP = itemgetter(-2)
 Fingerprint = tuple[bytes, str]  # sha256 digest, when: compact, since a store may hold 100,000 users
 _SEQ, _ID = itemgetter("_seq"), itemgetter("id")
 _FIRST: Record = {"schemas": None}  # a view's first key (see ``StoreState.view``); never changed
@@ -59,6 +58,7 @@ class StoreState:
     # ``rendered_page``.
     rendered: dict[str, list[Slot | None]] = field(default_factory=dict)
     references: dict[str, Any] = field(default_factory=dict)
+    reference_sets: dict[tuple[str, ...], tuple[Any, ...]] = field(default_factory=dict)
     group_generation: int = 0  # changes with every group write: derived groups may have changed
     schemas_pool: dict[tuple[str, ...], list[str]] = field(default_factory=dict)
 
@@ -80,6 +80,7 @@ class StoreState:
             order_dirty=dict(self.order_dirty),
             rendered={name: list(kept) for name, kept in self.rendered.items()},
             references=dict(self.references),
+            reference_sets=dict(self.reference_sets),
             group_generation=self.group_generation,
             schemas_pool=dict(self.schemas_pool),
         )
@@ -116,6 +117,7 @@ class StoreState:
         if rtype == "Group":
             self.group_generation += 1
             self.references.clear()
+            self.reference_sets.clear()
 
     def take(self, rtype: str, rid: str) -> None:
         """Remove a record, its index entries and its password fingerprint."""
@@ -154,15 +156,15 @@ class StoreState:
 
     def rendered_page(
         self, rtype: str, start_index: int, count: int, render: Render, refer: Render
-    ) -> tuple[int, list[Any], list[tuple[Any, ...] | None]]:
-        """The total and the page of the creation order at ``start_index`` (1-based): each record
-        as ``render`` made it from its view without groups and, per record, ``refer``'s form of
-        each of a user's derived groups (None for none, and for groups).
+    ) -> tuple[int, list[Slot]]:
+        """The total and the page of the creation order at ``start_index`` (1-based), as ``Slot``s:
+        each record as ``render`` made it from its view without groups (a tuple), then the group
+        generation and ``refer``'s forms of a user's derived groups (None for none, and for groups).
 
-        Both are made once and kept at the record's place in ``rendered`` (a ``Slot``): the kept
-        view until the record is replaced (a stored record never changes), the groups until a
-        group changes. A page then reads one slot per record, adjacent to the next one's, and
-        no record (mockscim/server/wire.py)."""
+        Both are made once and kept at the record's place in ``rendered``: the record's part until
+        the record is replaced (a stored record never changes), the groups until a group changes.
+        A page then reads one slot per record, adjacent to the next one's, and no record
+        (mockscim/server/wire.py)."""
         order, slots = self.ordered(rtype), self.rendered[rtype]
         start = min(start_index - 1, len(order))
         stop = min(start + count, len(order))
@@ -171,7 +173,7 @@ class StoreState:
         if None in page or list(map(_STAMP, page)).count(stamp) != len(page):
             self._refresh(rtype, range(start, stop), stamp, render, refer)
             page = slots[start:stop]
-        return len(order), list(map(_KEPT, page)), list(map(_GROUPS, page))
+        return len(order), page  # type: ignore[return-value]
 
     def _refresh(self, rtype: str, span: range, stamp: int, render: Render, refer: Render) -> None:
         """Make the slots of ``span`` up to date: the records never rendered, all at once (as a
@@ -181,24 +183,25 @@ class StoreState:
         made = dict(zip(cold, render([self._finished(_FIRST | order[at], None) for at in cold]), strict=True))
         for at in span:
             slot = slots[at]
-            if slot is None or slot[1] != stamp:
+            if slot is None or slot[-2] != stamp:
                 gids = self.indexes.groups_of.get(order[at]["id"]) if rtype == "User" else None
-                kept = made[at] if slot is None else slot[0]
-                slots[at] = (kept, stamp, self._references(gids, refer) if gids else None)
+                kept = made[at] if slot is None else slot[:-2]
+                slots[at] = (*kept, stamp, self._references(tuple(gids), refer) if gids else None)
 
-    def _references(self, gids: Iterable[str], refer: Render) -> tuple[Any, ...]:
-        """``refer``'s form of each derived group of ``gids`` (``derived_groups``); each group's is
-        made once until a group changes. A tuple, not a list: the collector stops tracking a
-        tuple of bytes, and 100,000 kept slots it tracked cost two full collections (each
-        0.2 s) while a first import at 100,000 users filled them."""
-        groups, references, found = self.records["Group"], self.references, []
-        for gid in gids:
-            if gid in groups:
-                if gid not in references:
+    def _references(self, gids: tuple[str, ...], refer: Render) -> tuple[Any, ...]:
+        """``refer``'s form of each derived group of ``gids`` (``derived_groups``), made once per
+        group, and one tuple for all users in the same groups, until a group changes. A tuple,
+        not a list: the collector stops tracking a tuple of bytes, and 100,000 kept slots it
+        tracked cost two full collections (0.2 s each) while a first import filled them."""
+        found = self.reference_sets.get(gids)
+        if found is None:
+            groups, references = self.records["Group"], self.references
+            for gid in gids:
+                if gid in groups and gid not in references:
                     display = groups[gid].get("displayName")
                     references[gid] = refer({"value": gid, "display": display, "type": "direct"})
-                found.append(references[gid])
-        return tuple(found)
+            found = self.reference_sets[gids] = tuple(references[g] for g in gids if g in groups)
+        return found
 
     def view(self, rtype: str, record: Record) -> Record:
         """What callers read of ``record``: a new dict in the order a client reads it

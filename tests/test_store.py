@@ -256,10 +256,13 @@ def test_rendered_pages_render_each_record_once_until_it_changes(store):
 
     def render(views: list[dict]) -> list[str]:
         rendered.extend(view["id"] for view in views)
-        return [f"{view['userName']}:{view['meta']['version']}" for view in views]
+        return [(f"{view['userName']}:{view['meta']['version']}",) for view in views]
 
     def page(count: int = 10) -> tuple:
-        return store.rendered_page("User", search(count=count), render, lambda entry: entry["display"])
+        total, slots = store.rendered_page(
+            "User", search(count=count), render, lambda entry: entry["display"]
+        )
+        return total, [slot[0] for slot in slots], [slot[-1] for slot in slots]
 
     assert page(3) == (5, ["user0:1", "user1:1", "user2:1"], [None, None, None])
     assert page()[1] == [f"user{i}:1" for i in range(5)]

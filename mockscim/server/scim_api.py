@@ -80,10 +80,10 @@ def _search(rtype: ResourceType, search: SearchRequest) -> Response:
 
 def _import_page(rtype: ResourceType, search: SearchRequest) -> Response:
     """Okta's import page, joined from the JSON the store keeps per record (server/wire.py)."""
-    total, kept, groups = get_state().store.rendered_page(
+    total, slots = get_state().store.rendered_page(
         rtype.name, search, functools.partial(wire.kept_records, rtype), wire.kept_reference
     )
-    return scim_response(wire.page_json(total, search.start_index, base_url(), kept, groups))
+    return scim_response(wire.page_json(total, search.start_index, base_url(), slots))
 
 
 def list_resources(rtype: str) -> Response:

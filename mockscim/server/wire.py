@@ -8,7 +8,7 @@ record until the record is replaced (``StoreState.rendered_page``); a page is th
 with the two parts that are not the record's own put in per request: the base URL of every
 ``meta.location`` and ``$ref`` (it depends on the request's host) and a user's derived
 ``groups`` (memberships change without the user changing). The bytes are the ones the render
-path writes (tests/server/test_wire.py compares both on random stores); docs/performance.md,
+path writes (tests/server/test_import_page.py compares both after random writes); docs/performance.md,
 "The import page from kept JSON", has the figures.
 """
 
@@ -84,15 +84,14 @@ def kept_reference(entry: dict[str, Any]) -> Reference:
     raise AssertionError("unreachable: markers are endless")  # pragma: no cover
 
 
-def page_json(
-    total: int, start_index: int, base: str, kept: list[Kept], groups: list[tuple[Reference, ...] | None]
-) -> bytes:
-    """The ListResponse (RFC 7644 §3.4.2) of the kept records, each with its derived groups."""
-    envelope = jsontext.encode({**list_response([], total, start_index), "itemsPerPage": len(kept)})
+def page_json(total: int, start_index: int, base: str, slots: list[tuple[Any, ...]]) -> bytes:
+    """The ListResponse (RFC 7644 §3.4.2) of the store's kept slots (a ``Kept`` record, the
+    group generation, the ``Reference``s of its derived groups or None)."""
+    envelope = jsontext.encode({**list_response([], total, start_index), "itemsPerPage": len(slots)})
     url = jsontext.encode(base)[1:-1]
     pieces = [envelope[:-2]]  # without "]}": the Resources follow
     extend = pieces.extend
-    for (head, middle, tail), references in zip(kept, groups, strict=True):
+    for head, middle, tail, _, references in slots:
         if not references:
             extend((head, middle, url, tail, b","))
         elif len(references) == 1:  # the usual case: no join of its own (half the time of a page)
@@ -101,7 +100,7 @@ def page_json(
         else:
             listed = b",".join([url.join(reference) for reference in references])
             extend((head, b',"groups":[', listed, b"]", middle, url, tail, b","))
-    if kept:
+    if slots:
         pieces.pop()  # the last comma
     pieces.append(b"]}")
     return b"".join(pieces)
