@@ -56,13 +56,6 @@ def send_all(port: int, requests: list[paths.Request]) -> int:
     return failures[0]
 
 
-def import_walk() -> list[paths.Request]:
-    """Okta's import of every user of the 5k store: the pages keep each user's JSON
-    (mockscim/server/wire.py), memory the mix above does not show."""
-    users = dataset.SCALES["5k"].users
-    return [("GET", f"{dataset.BASE_PATH}/Users?startIndex={s}&count=100", "") for s in range(1, users, 100)]
-
-
 def journal_count(port: int) -> int:
     """How many entries the journal holds (counting completes nothing)."""
     token = base64.b64encode(f"{dataset.AUTH_USER}:{dataset.AUTH_TOKEN}".encode()).decode()
@@ -82,7 +75,7 @@ def measure(count: int) -> dict[str, Any]:
         on.wait_idle(quiet_s=1.5, limit_s=180)
         entries = journal_count(on.port)
         rss_on, rss_off = on.rss_kb(), off.rss_kb()
-        failed += send_all(on.port, import_walk())
+        failed += send_all(on.port, paths.import_walk(dataset.SCALES["5k"]))  # keeps each user's JSON
         on.wait_idle(quiet_s=1.5, limit_s=180)
         rss_imported = on.rss_kb()
     finally:

@@ -33,6 +33,7 @@ from benchmarks.launcher import mockscim_app
 from benchmarks.launcher import seed
 from benchmarks.load import headers_for
 from benchmarks.paths import Request
+from benchmarks.paths import import_walk
 from benchmarks.paths import requests_for
 
 BLOCK = 200  # requests per timed block
@@ -66,10 +67,10 @@ def block_us(action: Callable[[], Any]) -> float:
     return (time.perf_counter() - started) / BLOCK * 1e6
 
 
-def import_walks(app: Flask, users: int) -> dict[str, Any]:
+def import_walks(app: Flask, scale: dataset.Scale) -> dict[str, Any]:
     """Okta's import twice over a store nobody has read: µs per page of every page in order, the
     first time (each record rendered and kept, server/wire.py) and the second (all kept)."""
-    walk = [("GET", f"{dataset.BASE_PATH}/Users?startIndex={s}&count=100", "") for s in range(1, users, 100)]
+    walk = import_walk(scale)
     figures = {}
     for name in ("first_import_page_100k_us", "second_import_page_100k_us"):
         send, started = call(app, walk), time.perf_counter()
@@ -88,7 +89,7 @@ def measure(rounds: int) -> dict[str, Any]:
     seed(small, dataset.SCALES["100"])
     seed(large, dataset.SCALES["100k"])
     pages = requests_for("import_page", dataset.SCALES["100k"])
-    walks = import_walks(large, dataset.SCALES["100k"].users)
+    walks = import_walks(large, dataset.SCALES["100k"])
     ways = {
         "page_100_users_us": call(small, requests_for("import_page", dataset.SCALES["100"])),
         "same_page_100k_us": call(large, [pages[len(pages) // 2]]),
