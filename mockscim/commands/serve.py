@@ -198,8 +198,10 @@ def run_until_stopped(server: Any, app: Any, text: str) -> None:
     server (requests in flight finish, up to 5 s), then write everything the state file has not
     written yet. The signals are caught before the banner says the server is up."""
     from mockscim.persistence import end_on_signals
+    from mockscim.server.serving import settle
 
     end_on_signals()  # SIGTERM (docker stop, systemd) stops the server as Ctrl+C does
+    settle()
     try:
         click.echo(text)
         threading.Thread(target=server.serve_forever, name="mockscim-server", daemon=True).start()
