@@ -8,8 +8,8 @@ record until the record is replaced (``StoreState.rendered_page``); a page is th
 with the two parts that are not the record's own put in per request: the base URL of every
 ``meta.location`` and ``$ref`` (it depends on the request's host) and a user's derived
 ``groups`` (memberships change without the user changing). The bytes are the ones the render
-path writes (tests/server/test_import_page.py compares both after random writes); docs/performance.md,
-"The import page from kept JSON", has the figures.
+path writes (tests/server/test_import_page.py compares both after random writes);
+docs/performance.md, "The import page from kept JSON", has the figures.
 """
 
 from __future__ import annotations
