@@ -13,6 +13,8 @@ of it, so it stays a faithful copy of what the journal holds.
 
 from __future__ import annotations
 
+import bisect
+import operator
 import os
 import threading
 import time
@@ -68,6 +70,7 @@ _LINE_DEPTH = jsontext.MAX_DEPTH + 8  # an entry wraps bodies (capped at the edg
 # A deferred completion waits until no request has arrived for this long, so validation never
 # competes with requests in flight (see ``Journal.append``).
 IDLE_SECONDS = 0.05
+_ID = operator.attrgetter("id")  # the key of the buffer's order (``_slot``)
 
 
 @dataclass(frozen=True)
@@ -159,13 +162,21 @@ class Journal:
             self.bytes -= oldest.size
 
     def _slot(self, entry_id: int) -> Slot | None:
-        """The buffered slot with this id (lock held): ids are consecutive, so usually O(1)."""
-        if not self._entries:
+        """The buffered slot with this id (lock held): ids are consecutive, so usually O(1).
+
+        Ids only grow along the buffer (a resumed file may leave gaps), so an id outside it is
+        known at once and any other is found by bisection. A scan of the buffer cost 0.3 ms at
+        10,000 entries: the packer asks for slots already dropped whenever it falls behind a
+        full buffer, and with one ask per request it used a core's worth of CPU.
+        """
+        entries = self._entries
+        if not entries or not entries[0].id <= entry_id <= entries[-1].id:
             return None
-        index = entry_id - self._entries[0].id
-        if 0 <= index < len(self._entries) and self._entries[index].id == entry_id:
-            return self._entries[index]
-        return next((s for s in self._entries if s.id == entry_id), None)
+        index = entry_id - entries[0].id
+        if index < len(entries) and entries[index].id == entry_id:
+            return entries[index]
+        index = bisect.bisect_left(entries, entry_id, key=_ID)
+        return entries[index] if entries[index].id == entry_id else None
 
     @staticmethod
     def prepare(entry: Entry, complete: Completer | None = None, *, pending_bytes: int = 0) -> Prepared:

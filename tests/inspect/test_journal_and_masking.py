@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import deque
 
 import pytest
 
@@ -100,6 +101,41 @@ def test_concurrent_appends_get_unique_increasing_ids():
         thread.join()
     assert [e["id"] for e in journal.entries()] == list(range(1, 1601))
 
+
+
+class _Unscannable(deque):
+    """A buffer that fails any walk over it while armed: a look-up by id must not read every entry."""
+
+    armed = True
+
+    def __iter__(self):
+        if self.armed:
+            raise AssertionError("the whole buffer was scanned")
+        return super().__iter__()
+
+
+@pytest.mark.parametrize(
+    ("wanted", "path"), [(0, None), (1, "/1"), (3, None), (5, "/5"), (8, None), (9, "/9"), (10, None)]
+)
+def test_an_entry_is_found_by_id_across_the_gaps_of_a_resumed_file(tmp_path, wanted, path):
+    file = tmp_path / "journal.jsonl"
+    file.write_text("".join(json.dumps({"id": n, **entry(path=f"/{n}")}) + "\n" for n in (1, 2, 5, 9)))
+    journal = Journal(10, file=file)
+    journal._entries = _Unscannable(journal._entries)
+    found = journal.get(wanted)
+    assert (found and found["request"]["path"]) == path
+
+
+def test_a_packer_far_behind_a_full_buffer_finds_dropped_entries_without_a_scan():
+    journal = Journal(50)
+    with journal._packer._busy:  # the packer falls behind by three buffers' worth
+        for n in range(150):
+            journal.append({**entry(path=f"/{n}"), "padding": "x" * 400})
+        journal._entries = _Unscannable(journal._entries)
+    journal.pack_all()  # 100 of the queued slots were dropped before their turn
+    journal._entries.armed = False
+    assert [e["request"]["path"] for e in journal.entries()] == [f"/{n}" for n in range(100, 150)]
+    assert journal.bytes == sum(slot.size for slot in journal._entries)
 
 @pytest.mark.parametrize(
     ("name", "value", "masked"),
