@@ -115,10 +115,20 @@ def test_import_pages_are_the_render_paths_bytes_after_every_write(kept, seed):
     assert {len(user.get("groups", ())) for user in shown} >= {0, 1, 2}  # every way groups are written
 
 
-@pytest.mark.parametrize("host", ["a.example", "b.example:8443"])
-def test_import_pages_name_the_base_url_of_each_request(serve, settings, scim_for, host):
+@pytest.mark.parametrize(
+    "hosts",
+    [("a.example",), ("a.example", "b.example:8443", "a.example"), ("b.example:8443", None, "b.example:8443")],
+)
+def test_import_pages_name_the_base_url_of_each_request(serve, settings, scim_for, hosts):
     scim = scim_for(serve(replace(settings, trust_proxy=1)))
-    uid = scim.create_user()["id"]
+    grouped, alone = (scim.create_user(f"{name}@example.com")["id"] for name in ("grouped", "alone"))
+    gid = scim.post("/Groups", {"displayName": "team", "members": [{"value": grouped}]}).json()["id"]
     scim.get("/Users")  # keeps the JSON, made for this request's host
-    page = scim.get("/Users", headers={"Host": host}).json()
-    assert page["Resources"][0]["meta"]["location"] == f"http://{host}/scim/v2/Users/{uid}"
+    for host in hosts:
+        headers = {"Host": host} if host else {}
+        kept = scim.get("/Users", headers=headers)
+        assert kept.content == scim.get("/Users?filter=id%20pr", headers=headers).content
+        url = f"http://{host}/scim/v2" if host else scim.base
+        first, second = kept.json()["Resources"]
+        assert (first["meta"]["location"], second["meta"]["location"]) == (f"{url}/Users/{grouped}", f"{url}/Users/{alone}")
+        assert first["groups"][0]["$ref"] == f"{url}/Groups/{gid}" and "groups" not in second
