@@ -102,7 +102,6 @@ def test_concurrent_appends_get_unique_increasing_ids():
     assert [e["id"] for e in journal.entries()] == list(range(1, 1601))
 
 
-
 class _Unscannable(deque):
     """A buffer that fails any walk over it while armed: a look-up by id must not read every entry."""
 
@@ -136,6 +135,7 @@ def test_a_packer_far_behind_a_full_buffer_finds_dropped_entries_without_a_scan(
     journal._entries.armed = False
     assert [e["request"]["path"] for e in journal.entries()] == [f"/{n}" for n in range(100, 150)]
     assert journal.bytes == sum(slot.size for slot in journal._entries)
+
 
 @pytest.mark.parametrize(
     ("name", "value", "masked"),

@@ -117,7 +117,11 @@ def test_import_pages_are_the_render_paths_bytes_after_every_write(kept, seed):
 
 @pytest.mark.parametrize(
     "hosts",
-    [("a.example",), ("a.example", "b.example:8443", "a.example"), ("b.example:8443", None, "b.example:8443")],
+    [
+        ("a.example",),
+        ("a.example", "b.example:8443", "a.example"),
+        ("b.example:8443", None, "b.example:8443"),
+    ],
 )
 def test_import_pages_name_the_base_url_of_each_request(serve, settings, scim_for, hosts):
     scim = scim_for(serve(replace(settings, trust_proxy=1)))
@@ -130,5 +134,8 @@ def test_import_pages_name_the_base_url_of_each_request(serve, settings, scim_fo
         assert kept.content == scim.get("/Users?filter=id%20pr", headers=headers).content
         url = f"http://{host}/scim/v2" if host else scim.base
         first, second = kept.json()["Resources"]
-        assert (first["meta"]["location"], second["meta"]["location"]) == (f"{url}/Users/{grouped}", f"{url}/Users/{alone}")
+        assert (first["meta"]["location"], second["meta"]["location"]) == (
+            f"{url}/Users/{grouped}",
+            f"{url}/Users/{alone}",
+        )
         assert first["groups"][0]["$ref"] == f"{url}/Groups/{gid}" and "groups" not in second
