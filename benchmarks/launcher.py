@@ -127,8 +127,10 @@ def announce(port: int, facts: dict[str, Any]) -> None:
 def serve_mockscim(app: Flask, port: int, facts: dict[str, Any]) -> None:
     """mockscim's own server (``mockscim.server.serving``), with its default settings."""
     from mockscim.server.serving import build_server
+    from mockscim.server.serving import limit_malloc_arenas
     from mockscim.server.serving import settle
 
+    limit_malloc_arenas()  # as ``mockscim serve`` does, before the server's threads start
     server = build_server(app, "127.0.0.1", port)
     settle()  # as ``mockscim serve`` does once it has loaded its state
     announce(server.port, facts)

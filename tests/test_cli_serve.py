@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -311,3 +312,32 @@ def test_the_real_command_reads_mockscim_env_vars(stop):
     stop(proc)
     assert base.endswith("/from-env/v2") and "envuser" in banner and "envtoken" in banner
     assert requests.get(f"{base}/Users", auth=("envuser", "envtoken"), timeout=5).json()["totalResults"] == 0
+
+
+def _arena_heaps(pid: int) -> int:
+    """glibc malloc arenas besides the main one: each reserves a 64 MiB anonymous region, most of
+    it mapped without access until it is used."""
+    heaps = 0
+    for line in Path(f"/proc/{pid}/maps").read_text().splitlines():
+        fields = line.split()
+        low, high = (int(edge, 16) for edge in fields[0].split("-"))
+        heaps += len(fields) == 5 and fields[1] == "---p" and high - low >= 16 << 20
+    return heaps
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc malloc arenas, read from /proc")
+@pytest.mark.parametrize(("environment", "limited"), [({}, True), ({"MALLOC_ARENA_MAX": "8"}, False)])
+def test_the_server_process_keeps_one_malloc_arena_unless_told_otherwise(stop, environment, limited):
+    proc, base, banner = start("--auth", "basic:okta:t", env=clean_environment(**environment))
+    stop(proc)
+    body = {"userName": "a@x", "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "title": "x" * 2000}
+
+    def create(n: int) -> int:
+        with requests.Session() as session:
+            return session.post(
+                f"{base}/Users", json={**body, "userName": f"u{n}@x"}, auth=("okta", "t")
+            ).status_code
+
+    with ThreadPoolExecutor(16) as pool:  # the workers allocate at once, as under load
+        assert set(pool.map(create, range(200))) == {201}
+    assert (_arena_heaps(proc.pid) == 0) is limited

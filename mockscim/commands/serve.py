@@ -165,7 +165,9 @@ def serve(**values: Any) -> None:
     5 seconds to finish (docs/hardening.md, "Connections").
     """
     from mockscim.server.serving import build_server
+    from mockscim.server.serving import limit_malloc_arenas
 
+    limit_malloc_arenas()  # before the server's threads start
     logging.basicConfig(
         level=logging.WARNING if values.get("quiet") else logging.INFO,
         format="%(message)s",
