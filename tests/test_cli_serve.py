@@ -335,7 +335,7 @@ def test_the_server_process_keeps_one_malloc_arena_unless_told_otherwise(stop, e
     def create(n: int) -> int:
         with requests.Session() as session:
             return session.post(
-                f"{base}/Users", json={**body, "userName": f"u{n}@x"}, auth=("okta", "t")
+                f"{base}/Users", json={**body, "userName": f"u{n}@x"}, auth=("okta", "t"), timeout=10
             ).status_code
 
     with ThreadPoolExecutor(16) as pool:  # the workers allocate at once, as under load

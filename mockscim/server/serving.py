@@ -227,8 +227,8 @@ def settle() -> None:
 _M_ARENA_MAX = -8  # glibc's malloc.h: mallopt's parameter for the number of arenas
 
 
-def limit_malloc_arenas() -> bool:
-    """Give every thread of this process glibc's one main malloc arena; True when it did.
+def limit_malloc_arenas() -> None:
+    """Give every thread of this process glibc's one main malloc arena.
 
     glibc gives each thread that allocates while others do an arena of its own (up to eight per
     core), and memory freed in one arena serves only its threads: with eight workers, an
@@ -239,12 +239,12 @@ def limit_malloc_arenas() -> bool:
     embeds the mock keeps its own allocator settings. ``MALLOC_ARENA_MAX``, when set, wins.
     """
     if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
-        return False
+        return
     try:
         mallopt = ctypes.CDLL(None).mallopt  # the C library this process already runs on
     except (OSError, AttributeError):
-        return False
-    return bool(mallopt(_M_ARENA_MAX, 1))  # 1 from glibc; musl's mallopt does nothing, returns 0
+        return
+    mallopt(_M_ARENA_MAX, 1)  # musl's mallopt accepts it and does nothing
 
 
 def build_server(app: Any, host: str, port: int, limits: Limits | None = None) -> Server:
