@@ -306,7 +306,8 @@ class Settings:
         type=int,
         minimum=1,
         show_default=True,
-        help="Worker threads: requests served at once (more wait their turn; each open dashboard holds one).",
+        help="Worker threads: requests served at once (more wait their turn). Four take requests; one "
+        "that waits (a fault's sleep, an open dashboard's stream) lets another start, up to this many.",
     )
     max_connections: int = setting(
         4000,

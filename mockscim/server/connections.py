@@ -9,13 +9,17 @@ requests to the worker pool, so idle and slow sockets never hold a worker. On to
 - every answer waitress makes itself (400 for broken framing such as a bad chunk size, 408, 413,
   414, 431, 501, 505, 500) is a SCIM Error body (RFC 7644 §3.12), logged like any request;
 - the WSGI environ carries ``middleware.DROP_KEY`` (close the connection without answering, for
-  the ``close`` fault) and ``middleware.GONE_KEY`` (has the client hung up?).
+  the ``close`` fault) and ``middleware.GONE_KEY`` (has the client hung up?);
+- fewer workers take requests than the pool may hold (``Dispatcher``): a request about to wait
+  (a fault's sleep, a paced body, an event stream) steps aside through
+  ``middleware.STEP_ASIDE_KEY`` and a new worker takes its place, up to the pool's size.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from typing import Any
 
@@ -24,6 +28,7 @@ from waitress.parser import HTTPRequestParser
 from waitress.receiver import ChunkedReceiver
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask
+from waitress.task import ThreadedTaskDispatcher
 from waitress.task import WSGITask
 from waitress.utilities import BadRequest
 from waitress.utilities import Error
@@ -32,6 +37,7 @@ from mockscim.constants import ERROR_SCHEMA
 from mockscim.constants import SCIM_MEDIA_TYPE
 from mockscim.server.middleware import DROP_KEY
 from mockscim.server.middleware import GONE_KEY
+from mockscim.server.middleware import STEP_ASIDE_KEY
 
 access_log = logging.getLogger("mockscim.access")
 _CONTROL_CHARS = str.maketrans({c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]})
@@ -137,13 +143,20 @@ class Task(WSGITask):
     """A request for the app; it can drop its connection without answering, and is logged."""
 
     dropped = False
+    lent = False  # stepped aside: a worker started in its place
 
     def get_environment(self) -> dict[str, Any]:
-        """waitress's environ plus the drop and client-gone callables."""
+        """waitress's environ plus the drop, client-gone and step-aside callables."""
         environ = super().get_environment()
         environ[DROP_KEY] = self.drop
         environ[GONE_KEY] = self.channel.check_client_disconnected
+        environ[STEP_ASIDE_KEY] = self.step_aside
         return environ
+
+    def step_aside(self) -> None:
+        """The request is about to wait: let a new worker take its place while the pool has room."""
+        if not self.lent:
+            self.lent = self.channel.server.task_dispatcher.lend()
 
     def drop(self) -> None:
         """Send nothing more (not even the status line) and close the connection after the app."""
@@ -166,6 +179,8 @@ class Task(WSGITask):
         try:
             super().service()
         finally:
+            if self.lent:
+                self.channel.server.task_dispatcher.reclaim()
             status = "closed" if self.dropped else self.status.split(" ", 1)[0]
             _log(f"{self.request.command} {self.request.request_uri}", status)
 
@@ -215,6 +230,41 @@ class Channel(HTTPChannel):
             self.request = None
             self.requests.append(partial)
         self.server.add_task(self)
+
+
+class Dispatcher(ThreadedTaskDispatcher):
+    """waitress's worker pool with ``running`` workers taking requests; a request about to wait
+    lends its place to a new worker, so up to ``most`` requests are in flight, and no more than
+    ``running`` of them run unless some that waited wake up."""
+
+    def __init__(self, running: int, most: int) -> None:
+        super().__init__()
+        self.running, self.most, self.lent = running, most, 0
+        self._lending = threading.Lock()  # orders the pool's resizes
+        self._closed = False
+        self.set_thread_count(running)
+
+    def lend(self) -> bool:
+        """Start a worker in the caller's place if the pool has room; True if one was started."""
+        with self._lending:
+            if self._closed or self.running + self.lent >= self.most:
+                return False
+            self.lent += 1
+            self.set_thread_count(self.running + self.lent)
+        return True
+
+    def reclaim(self) -> None:
+        """A request that lent its place has ended: the pool shrinks back by one worker."""
+        with self._lending:
+            self.lent -= 1
+            if not self._closed:
+                self.set_thread_count(self.running + self.lent)
+
+    def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
+        """Stop every worker; a request ending meanwhile starts no new one."""
+        with self._lending:
+            self._closed = True
+        return bool(super().shutdown(cancel_pending, timeout))
 
 
 class Server(TcpWSGIServer):

@@ -39,6 +39,7 @@ from mockscim.server.dashboard_access import has_session
 from mockscim.server.dashboard_flows import operation_options
 from mockscim.server.dashboard_flows import summarize
 from mockscim.server.middleware import GONE_KEY
+from mockscim.server.middleware import step_aside
 from mockscim.server.responses import base_url
 from mockscim.server.state import get_state
 
@@ -121,6 +122,7 @@ def events() -> Response:
         start = int(last)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     gone = request.environ.get(GONE_KEY, _still_there)
+    step_aside(request.environ)  # a stream mostly waits: a new worker takes requests meanwhile
     return Response(_stream(journal, start, gone), mimetype="text/event-stream", headers=headers)
 
 

@@ -25,6 +25,7 @@ from mockscim.server.inspection import is_scim
 from mockscim.server.middleware import CLOSE_KEY
 from mockscim.server.middleware import GONE_KEY
 from mockscim.server.middleware import TRICKLE_KEY
+from mockscim.server.middleware import step_aside
 from mockscim.server.state import AppState
 from mockscim.server.state import get_state
 
@@ -86,8 +87,13 @@ def _perform(state: AppState, fault: Fault) -> Response | None:
 
 def _sleep(seconds: float) -> None:
     """Sleep, but stop when the client hangs up: a worker of the bounded pool (serving.py)
-    should not wait out a timeout nobody is waiting for any more."""
-    gone = current_request().environ.get(GONE_KEY)
+    should not wait out a timeout nobody is waiting for any more. A request that sleeps steps
+    aside first, so a new worker takes requests meanwhile (connections.Dispatcher)."""
+    if seconds <= 0:
+        return
+    environ = current_request().environ
+    step_aside(environ)
+    gone = environ.get(GONE_KEY)
     deadline = time.monotonic() + seconds
     while (left := deadline - time.monotonic()) > 0:
         if gone is not None and gone():

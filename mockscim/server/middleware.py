@@ -58,6 +58,9 @@ CLOSE_KEY = "mockscim.close_connection"
 # whether the client has hung up (so a fault's sleep can end when nobody waits for it).
 DROP_KEY = "mockscim.drop_connection"
 GONE_KEY = "mockscim.client_gone"
+# Set by the server: this request is about to wait (a fault's sleep, a paced body, an event
+# stream), so a new worker may take requests in its place (connections.Dispatcher).
+STEP_ASIDE_KEY = "mockscim.step_aside"
 
 
 class ConnectionCloser:
@@ -100,7 +103,17 @@ class BodyTrickler:
         """Run the app; pace its body if the request was flagged."""
         result = self.app(environ, start_response)
         per_second = environ.get(TRICKLE_KEY)
-        return _paced(result, per_second) if per_second else result
+        if not per_second:
+            return result
+        step_aside(environ)
+        return _paced(result, per_second)
+
+
+def step_aside(environ: dict[str, Any]) -> None:
+    """Tell the server the request is about to wait (a no-op on a server that does not ask)."""
+    aside = environ.get(STEP_ASIDE_KEY)
+    if aside is not None:
+        aside()
 
 
 def _paced(result: Iterable[bytes], per_second: int) -> Iterator[bytes]:

@@ -28,6 +28,7 @@ from typing import Any
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 
+from mockscim.server.connections import Dispatcher
 from mockscim.server.connections import Server as _WaitressServer
 
 log = logging.getLogger("mockscim.server")
@@ -35,6 +36,11 @@ LOOP_SECONDS = 1.0  # the event loop wakes at least this often (timeouts are che
 STOP_GRACE_SECONDS = 5.0  # mockscim serve on SIGTERM/SIGINT: requests in flight may finish
 BACKGROUND_GRACE_SECONDS = 0.5  # tests and embedded mocks: stop quickly (an event stream never ends)
 _FD_MARGIN = 64  # descriptors kept for files, pipes and the state file
+# Workers that take requests, whatever the pool's size: with eight taking them under load, some
+# rounds of writes made twice the thread switches per request and served a quarter fewer; with
+# four they never did (docs/performance.md, "Four workers take requests"). The rest of the pool
+# stands in for requests that wait: a fault's sleep, a paced body, an event stream.
+RUNNING_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,12 @@ class Limits:
     request_timeout: float = 30.0
     idle_timeout: float = 60.0
     max_body_bytes: int = 1024 * 1024
+    running: int | None = None  # workers taking requests (None: as many as ``threads``)
+
+    @property
+    def workers(self) -> int:
+        """How many workers take requests (the others stand in for requests that wait)."""
+        return min(self.running or self.threads, self.threads)
 
     @classmethod
     def of(cls, app: Any) -> Limits:
@@ -60,6 +72,7 @@ class Limits:
             request_timeout=settings.request_timeout,
             idle_timeout=settings.idle_timeout,
             max_body_bytes=settings.max_body_bytes,
+            running=min(settings.threads, RUNNING_WORKERS),
         )
 
 
@@ -114,7 +127,8 @@ class Server:
         self.app = app
         self.limits = limits
         self._map: dict[int, Any] = {}
-        self._waitress = _WaitressServer(app, map=self._map, adj=_adjustments(host, port, limits))
+        adj, workers = _adjustments(host, port, limits), Dispatcher(limits.workers, limits.threads)
+        self._waitress = _WaitressServer(app, map=self._map, adj=adj, dispatcher=workers)
         self._waitress.timeouts = (limits.request_timeout, limits.idle_timeout)
         self._running = threading.Event()
         self._finished = threading.Event()

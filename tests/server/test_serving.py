@@ -31,7 +31,8 @@ ANSWER_WITHIN_S = 10.0
 
 
 class Observed:
-    """WSGI wrapper that records, per request, the client's port and how many requests ran at once."""
+    """WSGI wrapper that records, per request, the client's port and how many requests ran at once;
+    with ``hold``, each request first keeps its worker busy that long (a long-running request)."""
 
     def __init__(self, app: Any) -> None:
         self.app = app
@@ -39,6 +40,7 @@ class Observed:
         self.ports: list[str] = []
         self.running = 0
         self.most = 0
+        self.hold = 0.0
         self._lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
@@ -47,6 +49,7 @@ class Observed:
             self.running += 1
             self.most = max(self.most, self.running)
         try:
+            threading.Event().wait(self.hold)  # busy, without stepping aside as a sleep does
             return self.app(environ, start_response)  # a stream is counted until its first chunk only
         finally:
             with self._lock:
@@ -187,6 +190,70 @@ def test_the_worker_pool_is_bounded(start, scim_for):
     for thread in threads:
         thread.join(timeout=30)
     assert observed.most == 2  # six requests, at most two served at once; the others waited
+
+
+@pytest.mark.parametrize(("threads", "most"), [(8, 4), (4, 4), (3, 3)])
+def test_at_most_four_requests_run_at_once(start, scim_for, threads, most):
+    server, observed = start(threads=threads)
+    observed.hold = 0.3
+    clients = [scim_for(server) for _ in range(8)]
+    calls = [threading.Thread(target=client.get, args=("/ServiceProviderConfig",)) for client in clients]
+    for call in calls:
+        call.start()
+    for call in calls:
+        call.join(timeout=30)
+    assert observed.most == most  # eight at once; the rest waited for a worker
+
+
+def _wait_for(condition: Callable[[], bool]) -> bool:
+    """Poll ``condition`` until it holds or ANSWER_WITHIN_S passes."""
+    deadline = time.monotonic() + ANSWER_WITHIN_S
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return condition()
+
+
+def test_requests_sleeping_in_a_fault_let_others_run(start, scim_for):
+    server, observed = start(threads=8)
+    spec = {"match": {"path": "/ServiceProviderConfig"}, "action": {"timeout_s": 60}}
+    assert (
+        scim_for(server).session.post(server.url + "/__admin/faults", json=spec, timeout=5).status_code == 201
+    )
+    sleepers = [_connect(server) for _ in range(6)]
+    for sock in sleepers:
+        sock.sendall(_get())
+    # Six sleep at once, more than the four workers taking requests: each let a new one start.
+    assert _wait_for(lambda: observed.running == 6)
+    assert scim_for(server).get("/Users?count=1").status_code == 200
+    for sock in sleepers:
+        sock.close()  # the sleeps end when their clients have gone
+    pool = server.server._waitress.task_dispatcher
+    assert _wait_for(lambda: len(pool.threads) - pool.stop_count == 4)  # back to four workers
+
+
+@pytest.mark.parametrize(
+    ("path", "fault"),
+    [
+        ("/__admin/dashboard/api/events", None),
+        (SPC, {"match": {"path": "/ServiceProviderConfig"}, "action": {"trickle_bps": 10}}),
+    ],
+    ids=["event stream", "paced body"],
+)
+def test_slow_answers_let_others_run(start, scim_for, path, fault):
+    server, _ = start(threads=8)
+    if fault is not None:
+        assert (
+            scim_for(server).session.post(server.url + "/__admin/faults", json=fault, timeout=5).status_code
+            == 201
+        )
+    slow = [_connect(server) for _ in range(6)]
+    for sock in slow:
+        sock.sendall(_get(path))
+    for sock in slow:  # each has begun its answer, two more than the four workers taking requests
+        assert sock.recv(64).startswith(b"HTTP/1.1 200")
+    assert scim_for(server).get("/Users?count=1").status_code == 200
+    for sock in slow:
+        sock.close()
 
 
 def test_idle_connections_hold_no_worker(start):
@@ -425,6 +492,7 @@ def test_limits_come_from_the_settings(settings):
         request_timeout=4,
         idle_timeout=9,
         max_body_bytes=settings.max_body_bytes,
+        running=3,
     )
 
 
