@@ -228,7 +228,7 @@ def test_requests_sleeping_in_a_fault_let_others_run(start, scim_for):
     for sock in sleepers:
         sock.close()  # the sleeps end when their clients have gone
     pool = server.server._waitress.task_dispatcher
-    assert _wait_for(lambda: len(pool.threads) - pool.stop_count == 4)  # back to four workers
+    assert _wait_for(lambda: pool.lent == 0 and len(pool.threads) == 4)  # back to four workers
 
 
 @pytest.mark.parametrize(
