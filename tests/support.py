@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -53,3 +55,11 @@ def fill(value: Any, names: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [fill(v, names) for v in value]
     return value
+
+
+def until(done: Callable[[], bool], seconds: float = 10.0) -> bool:
+    """Poll ``done`` until it holds or ``seconds`` pass; its last answer."""
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return done()

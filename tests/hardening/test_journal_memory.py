@@ -23,6 +23,7 @@ from hypothesis import HealthCheck
 from hypothesis import given
 from hypothesis import settings
 from hypothesis import strategies as st
+from support import until
 
 from mockscim.journal import Journal
 from mockscim.journal import read_journal_file
@@ -281,19 +282,11 @@ def _long_entry(n: int) -> dict[str, Any]:
     return {"request": {"body": {"n": n, "userName": "user@example.com" * 12}}}
 
 
-def _until(done, seconds: float = 10.0) -> bool:
-    """Poll ``done`` until it holds or ``seconds`` pass; its last answer."""
-    deadline = time.monotonic() + seconds
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return done()
-
-
 def test_the_packer_thread_packs_entries_without_being_asked():
     journal = Journal(100)
     for n in range(20):
         journal.append(_long_entry(n))
-    assert _until(lambda: all(is_packed(slot.data) for slot in list(journal._entries)))
+    assert until(lambda: all(is_packed(slot.data) for slot in list(journal._entries)))
     assert [e["request"]["body"]["n"] for e in journal.entries()] == list(range(20))
 
 
@@ -366,7 +359,7 @@ def test_the_packer_sleeps_through_a_short_backlog_and_wakes_at_a_long_one():
     time.sleep(0.3)
     assert packed.ids == []  # one wake per entry cost every request a thread switch
     packer.offer(_slot(WAKE_AT))
-    assert _until(lambda: len(packed.ids) == WAKE_AT)
+    assert until(lambda: len(packed.ids) == WAKE_AT)
     assert packed.ids == list(range(1, WAKE_AT + 1))
 
 
@@ -376,7 +369,7 @@ def test_the_packer_packs_a_short_backlog_after_its_nap(count):
     packer = Packer(packed, nap=0.05)
     for n in range(1, count + 1):
         packer.offer(_slot(n))
-    assert _until(lambda: len(packed.ids) == count)
+    assert until(lambda: len(packed.ids) == count)
 
 
 def test_the_packer_thread_ends_when_idle_and_starts_again(monkeypatch):
@@ -384,6 +377,6 @@ def test_the_packer_thread_ends_when_idle_and_starts_again(monkeypatch):
     packed = Packed()
     packer = Packer(packed, nap=0.02)
     packer.offer(_slot(1))
-    assert _until(lambda: packer._thread is None)
+    assert until(lambda: packer._thread is None)
     packer.offer(_slot(2))
-    assert _until(lambda: packed.ids == [1, 2])
+    assert until(lambda: packed.ids == [1, 2])

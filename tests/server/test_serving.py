@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import requests
+from support import until
 
 from mockscim.constants import ERROR_SCHEMA
 from mockscim.server import create_app
@@ -116,6 +117,11 @@ def _closed(sock: socket.socket, within: float = ANSWER_WITHIN_S) -> bool:
     return True
 
 
+def _add_fault(client: Any, server: BackgroundServer, spec: dict[str, Any]) -> int:
+    """Register a fault through the admin API with the client's credentials; the status answered."""
+    return client.session.post(server.url + "/__admin/faults", json=spec, timeout=5).status_code
+
+
 def _connect(server: BackgroundServer) -> socket.socket:
     """A raw socket to the server."""
     return socket.create_connection(("127.0.0.1", server.port), timeout=ANSWER_WITHIN_S)
@@ -181,7 +187,7 @@ def test_the_worker_pool_is_bounded(start, scim_for):
     server, observed = start(threads=2)
     client = scim_for(server)
     spec = {"match": {"path": "/ServiceProviderConfig"}, "action": {"delay_ms": 300}}
-    assert client.session.post(server.url + "/__admin/faults", json=spec, timeout=5).status_code == 201
+    assert _add_fault(client, server, spec) == 201
     threads = [
         threading.Thread(target=lambda: scim_for(server).get("/ServiceProviderConfig")) for _ in range(6)
     ]
@@ -205,30 +211,20 @@ def test_at_most_four_requests_run_at_once(start, scim_for, threads, most):
     assert observed.most == most  # eight at once; the rest waited for a worker
 
 
-def _wait_for(condition: Callable[[], bool]) -> bool:
-    """Poll ``condition`` until it holds or ANSWER_WITHIN_S passes."""
-    deadline = time.monotonic() + ANSWER_WITHIN_S
-    while not condition() and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return condition()
-
-
 def test_requests_sleeping_in_a_fault_let_others_run(start, scim_for):
     server, observed = start(threads=8)
     spec = {"match": {"path": "/ServiceProviderConfig"}, "action": {"timeout_s": 60}}
-    assert (
-        scim_for(server).session.post(server.url + "/__admin/faults", json=spec, timeout=5).status_code == 201
-    )
+    assert _add_fault(scim_for(server), server, spec) == 201
     sleepers = [_connect(server) for _ in range(6)]
     for sock in sleepers:
         sock.sendall(_get())
     # Six sleep at once, more than the four workers taking requests: each let a new one start.
-    assert _wait_for(lambda: observed.running == 6)
+    assert until(lambda: observed.running == 6)
     assert scim_for(server).get("/Users?count=1").status_code == 200
     for sock in sleepers:
         sock.close()  # the sleeps end when their clients have gone
     pool = server.server._waitress.task_dispatcher
-    assert _wait_for(lambda: pool.lent == 0 and len(pool.threads) == 4)  # back to four workers
+    assert until(lambda: pool.lent == 0 and len(pool.threads) == 4)  # back to four workers
 
 
 @pytest.mark.parametrize(
@@ -242,10 +238,7 @@ def test_requests_sleeping_in_a_fault_let_others_run(start, scim_for):
 def test_slow_answers_let_others_run(start, scim_for, path, fault):
     server, _ = start(threads=8)
     if fault is not None:
-        assert (
-            scim_for(server).session.post(server.url + "/__admin/faults", json=fault, timeout=5).status_code
-            == 201
-        )
+        assert _add_fault(scim_for(server), server, fault) == 201
     slow = [_connect(server) for _ in range(6)]
     for sock in slow:
         sock.sendall(_get(path))
@@ -281,7 +274,7 @@ def test_a_client_that_hangs_up_frees_its_worker(start, scim_for):
     server, _ = start(threads=1)
     client = scim_for(server)
     spec = {"match": {"path": "/ServiceProviderConfig"}, "action": {"timeout_s": 60}, "times": 1}
-    assert client.session.post(server.url + "/__admin/faults", json=spec, timeout=5).status_code == 201
+    assert _add_fault(client, server, spec) == 201
     with pytest.raises(requests.Timeout):
         requests.get(server.url + SPC, auth=client.session.auth, timeout=0.5)
     # The only worker would sleep for 61 s; it stops when the client has gone.
