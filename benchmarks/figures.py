@@ -56,7 +56,8 @@ def ratio(
     tops, bottoms = by_round(runs, top_path or path, top), by_round(runs, path, bottom)
     pairs = [(tops[r].get(key), bottoms[r].get(key)) for r in tops if r in bottoms]
     values = [top / bottom for top, bottom in pairs if top and bottom]
-    return round(geomean(values), 3) if values else None
+    # Unrounded: the report decides MET from the exact figure (0.4997 is not 0.5) and rounds to show.
+    return geomean(values) if values else None
 
 
 def hot_path_rows(runs: Runs, scales: tuple[str, ...]) -> dict[str, dict[str, Any]]:
