@@ -20,6 +20,7 @@ from dataclasses import field
 from operator import itemgetter
 from typing import Any
 
+from mockscim import jsontext
 from mockscim.errors import InvalidValue
 from mockscim.indexes import Indexes
 from mockscim.scim.schema import RESOURCE_TYPES
@@ -268,6 +269,14 @@ def check_storable(record: Record) -> None:
     """Refuse a record the state file or a response could not hold: every string must be valid
     Unicode (a lone UTF-16 surrogate such as "\\ud800" is not, RFC 8259 §8.2) and every number
     finite. Checked before the record enters the store, so a refused write changes nothing."""
+    try:
+        # orjson first (about 1.5 µs for a user against 12 for json): it refuses lone surrogates,
+        # keys that are not strings and the types JSON has no form for, but writes NaN and the
+        # infinities as null, so any null, and any refusal, is decided by json as before.
+        if b"null" not in jsontext.fast_encode(record):
+            return
+    except TypeError:
+        pass
     try:
         json.dumps(record, ensure_ascii=False, allow_nan=False).encode("utf-8")
     except (TypeError, ValueError):

@@ -403,6 +403,15 @@ def test_a_refused_restore_keeps_everything_including_password_fingerprints(stor
         (lambda s: s.create("User", user("ok", title=float("nan"))), "title is not a finite number"),
         (lambda s: s.create("User", user("ok", nickName={1, 2})), "nickName is a set"),
         (lambda s: s.create("Group", {"displayName": "G\ud800"}), "displayName is not valid Unicode"),
+        (lambda s: s.create("User", user("ok", title=float("-inf"))), "title is not a finite number"),
+        (
+            lambda s: s.create("User", user("ok", emails=[{"value": float("inf")}])),
+            r"emails\[0\].value is not",
+        ),
+        (
+            lambda s: s.create("User", user("ok", title=None, nickName=float("nan"))),
+            "nickName is not a finite",
+        ),
     ],
 )
 def test_a_refused_write_changes_nothing(store, write, fragment):
@@ -412,6 +421,20 @@ def test_a_refused_write_changes_nothing(store, write, fragment):
         write(store)
     assert (store.snapshot(), store.generation, store.counts()) == before
     assert "password" not in fragment or "pw\udfff" not in fragment
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"title": "null"},  # the text orjson's NaN would read as: json decides, and keeps it
+        {"title": None, "nickName": "n"},
+        {"x-count": 2**70},  # past 64 bits: orjson refuses it, json writes it
+        {"title": "caf\u00e9 \U0001f600"},
+    ],
+)
+def test_a_storable_write_is_kept(store, extra):
+    created = store.create("User", user("alice", **extra))
+    assert {k: store.get("User", created["id"]).get(k) for k in extra} == extra
 
 
 def test_a_patch_that_fails_on_its_password_stores_none_of_its_changes(store):
