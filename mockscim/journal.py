@@ -271,15 +271,19 @@ class Journal:
         else:
             slot.data = data
 
-    def _packed(self, slot: Slot, text: bytes, packed: bytes) -> None:
-        """The packer's result: keep it unless the slot changed meanwhile (a completion); a
-        pending completer that can shrink what it holds does it now, off the request path."""
+    def _packed(self, batch: list[tuple[Slot, bytes, bytes]]) -> None:
+        """The packer's results: each kept unless its slot changed meanwhile (a completion); the
+        pending completers that can shrink what they hold do it now, off the request path and
+        outside the lock."""
+        squeezes = []
         with self._lock:
-            if slot.data is text:
-                self._swap(slot, packed, extra=slot.size - slot_size(text))  # a completer's share
-            complete = self._pending.get(slot.id)
-        squeeze = getattr(complete, "squeeze", None)
-        if squeeze is not None:
+            for slot, text, packed in batch:
+                if slot.data is text:
+                    self._swap(slot, packed, extra=slot.size - slot_size(text))  # a completer's share
+                squeeze = getattr(self._pending.get(slot.id), "squeeze", None)
+                if squeeze is not None:
+                    squeezes.append(squeeze)
+        for squeeze in squeezes:
             squeeze()
 
     def pack_all(self) -> None:

@@ -30,6 +30,7 @@ from mockscim.journal import read_journal_file
 from mockscim.journal_packing import _MEMORY_LEVEL
 from mockscim.journal_packing import _WINDOW_BITS
 from mockscim.journal_packing import _ZDICT
+from mockscim.journal_packing import BATCH
 from mockscim.journal_packing import WAKE_AT
 from mockscim.journal_packing import WORTH_PACKING
 from mockscim.journal_packing import Packer
@@ -343,12 +344,27 @@ class Packed:
     def __init__(self) -> None:
         self.ids: list[int] = []
 
-    def __call__(self, slot: Slot, text: bytes, packed: bytes) -> None:
-        self.ids.append(slot.id)
+        self.sizes: list[int] = []
+
+    def __call__(self, batch: list[tuple[Slot, bytes, bytes]]) -> None:
+        self.ids += [slot.id for slot, _, _ in batch]
+        self.sizes.append(len(batch))
 
 
 def _slot(n: int) -> Slot:
     return Slot(n, encode(_long_entry(n)))
+
+
+@pytest.mark.parametrize(("count", "sizes"), [(1, [1]), (BATCH, [BATCH]), (2 * BATCH + 3, [BATCH, BATCH, 3])])
+def test_the_packer_hands_the_journal_bounded_batches_in_order(count, sizes):
+    packed = Packed()
+    packer = Packer(packed, nap=3600.0)
+    with packer._busy:  # the thread, woken by the backlog, waits while the queue fills
+        for n in range(1, count + 1):
+            packer.offer(_slot(n))
+    packer.drain()
+    assert until(lambda: len(packed.ids) == count)
+    assert (packed.ids, sorted(packed.sizes, reverse=True)) == (list(range(1, count + 1)), sizes)
 
 
 def test_the_packer_sleeps_through_a_short_backlog_and_wakes_at_a_long_one():
