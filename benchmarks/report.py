@@ -287,7 +287,8 @@ def runner_rows(runner: dict[str, Any]) -> list[list[str]]:
         ["runner: bare requests loop, median (s)", bare],
         [
             "runner overhead ratio",
-            f"{runner['ratio']:.3f} (first pass {runner['first_ratio']}; {runner['selection']})",
+            f"{runner['ratio']:.3f} (each pass over its neighbour; of the medians "
+            f"{runner.get('ratio_of_medians', '-')}; first pass {runner['first_ratio']}; {runner['selection']})",
         ],
     ]
 

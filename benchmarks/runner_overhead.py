@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import math
 import statistics
 import sys
 import time
@@ -138,6 +139,10 @@ def summarize(
 ) -> dict[str, Any]:
     """The figures: medians, ratios, and how many scenarios and requests a pass holds."""
     bare_s, runner_s = statistics.median(bare), statistics.median(runner)
+    # Each runner pass over the bare pass next to it (the ABBA order makes them neighbours): a
+    # ratio taken side by side, as the hot paths' are, so a slow minute of the machine weighs on
+    # both sides of it. The ratio of the two medians mixed passes far apart in time.
+    pairs = [r / b for r, b in zip(runner, bare, strict=False)]
     return {
         "scenarios": sum(1 for kind, _ in events if kind == "reset"),
         "requests": sum(1 for kind, _ in events if kind == "request"),
@@ -145,11 +150,17 @@ def summarize(
         "first_runner_s": round(first, 3),
         "runner_s": round(runner_s, 3),
         "bare_s": round(bare_s, 3),
-        "ratio": runner_s / bare_s,  # exact: the report compares it with the goal
+        "ratio": _geomean(pairs),  # exact: the report compares it with the goal
+        "ratio_of_medians": round(runner_s / bare_s, 3),
         "first_ratio": round(first / bare_s, 3),
         "runner_runs_s": [round(x, 3) for x in runner],
         "bare_runs_s": [round(x, 3) for x in bare],
     }
+
+
+def _geomean(values: list[float]) -> float:
+    """The geometric mean (the right average for ratios)."""
+    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main(argv: list[str]) -> None:
