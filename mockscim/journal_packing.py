@@ -194,8 +194,8 @@ class Packer:
     def _batch(self) -> list[tuple[Slot, bytes, bytes]]:
         """Up to ``BATCH`` queued slots still held as text, each with its text and packed form.
 
-        Handed over together, so the journal takes its lock once per batch: once per slot, the
-        packer waited for that lock behind the workers' appends about once per request."""
+        Handed over together, so the journal takes its lock (which every request's append
+        takes too) once per batch instead of once per slot."""
         batch = []
         while len(batch) < BATCH:
             try:

@@ -302,10 +302,12 @@ class _Completion:
         resource."""
         moment, started, ended = self.times
         entry["at"], entry["duration_ms"] = isoformat(moment), _milliseconds(started, ended)
-        compressed, sent, received = self.held
-        if compressed:
-            both, cut = expand(sent), received
-            sent, received = both[:cut], both[cut:]
+        compressed, first, second = self.held
+        if compressed:  # one stream, and the response's length
+            both = expand(first)
+            sent, received = both[:second], both[second:]
+        else:
+            sent, received = first, second
         captured = self.capture
         parse = parse_json(received) if received else None
         headers_in, query = captured.unwired()
