@@ -272,18 +272,14 @@ class Journal:
             slot.data = data
 
     def _packed(self, batch: list[tuple[Slot, bytes, bytes]]) -> None:
-        """The packer's results: each kept unless its slot changed meanwhile (a completion); the
-        pending completers that can shrink what they hold do it now, off the request path and
-        outside the lock."""
-        squeezes = []
+        """The packer's results, each kept unless its slot changed meanwhile (a completion); then
+        pending completers shrink what they hold, off the request path and outside the lock."""
         with self._lock:
             for slot, text, packed in batch:
                 if slot.data is text:
                     self._swap(slot, packed, extra=slot.size - slot_size(text))  # a completer's share
-                squeeze = getattr(self._pending.get(slot.id), "squeeze", None)
-                if squeeze is not None:
-                    squeezes.append(squeeze)
-        for squeeze in squeezes:
+            pending = [self._pending.get(slot.id) for slot, _, _ in batch]
+        for squeeze in filter(None, (getattr(complete, "squeeze", None) for complete in pending)):
             squeeze()
 
     def pack_all(self) -> None:
