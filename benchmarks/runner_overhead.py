@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import math
 import statistics
 import sys
 import time
 from typing import Any
 
 import requests
+
+from benchmarks.figures import geomean
 
 Event = tuple[str, dict[str, Any]]  # ("reset", {}) or ("request", kwargs for Session.request)
 STATUS = "_status"  # the status the runner got, kept with each recorded request
@@ -150,17 +151,12 @@ def summarize(
         "first_runner_s": round(first, 3),
         "runner_s": round(runner_s, 3),
         "bare_s": round(bare_s, 3),
-        "ratio": _geomean(pairs),  # exact: the report compares it with the goal
+        "ratio": geomean(pairs),  # exact: the report compares it with the goal
         "ratio_of_medians": round(runner_s / bare_s, 3),
         "first_ratio": round(first / bare_s, 3),
         "runner_runs_s": [round(x, 3) for x in runner],
         "bare_runs_s": [round(x, 3) for x in bare],
     }
-
-
-def _geomean(values: list[float]) -> float:
-    """The geometric mean (the right average for ratios)."""
-    return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
 def main(argv: list[str]) -> None:

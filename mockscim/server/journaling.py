@@ -249,8 +249,7 @@ def _entry(response: Response, g: Any, state: AppState) -> tuple[dict[str, Any],
         state.settings.journal_body_limit,
         g.get("mockscim_secrets", NONE),
     )
-    _, response_bytes, request_bytes = completion.held
-    return {}, completion, len(response_bytes) + len(request_bytes) + PENDING_OVERHEAD
+    return {}, completion, len(completion.held[1]) + PENDING_OVERHEAD
 
 
 def _milliseconds(started: float, ended: float) -> float:
@@ -282,32 +281,29 @@ class _Completion:
         sent, received = bodies
         self.capture, self.times, self.info, self.response = capture, times, info, response
         self.size, self.limit, self.secrets = len(sent), limit, secrets
-        # (False, response bytes, request bytes), or once squeezed (True, both compressed as one
-        # stream, the response's length): one attribute, replaced whole by squeeze
-        # The response's bytes are copied to their length (under load thousands of completers
-        # wait for the packer, each with what would otherwise be orjson's 4 KB buffer).
-        self.held = (False, jsontext.exact(sent) if len(sent) <= limit else b"", received)
+        # (compressed?, the response's bytes then the request's, the response's length): one
+        # attribute, replaced whole by squeeze. One bytes object of its own length (under load
+        # thousands of completers wait for the packer, each with what would otherwise be
+        # orjson's 4 KB buffer), so the packer compresses both bodies in one zlib call.
+        kept = sent if len(sent) <= limit else b""
+        self.held = (False, jsontext.exact(kept + received), len(kept))
 
     def squeeze(self) -> None:
         """Compress the bytes held (the journal's packer calls it, off the request path)."""
-        compressed, sent, received = self.held
+        compressed, both, cut = self.held
         if not compressed:
-            # One stream for both bodies, split again by the response's length: each zlib call
-            # lets go of the GIL and waits to take it back behind the workers, so a write's two
-            # bodies packed apart cost the packer two more waits per request.
-            self.held = (True, shrink(sent + received), len(sent))
+            # One stream for both bodies: each zlib call lets go of the GIL and waits to take it
+            # back behind the workers, so a write's two bodies packed apart cost two more waits.
+            self.held = (True, shrink(both), cut)
 
     def __call__(self, entry: dict[str, Any]) -> None:
         """Fill in the entry's time, duration, request, response, operation, fault, findings and
         resource."""
         moment, started, ended = self.times
         entry["at"], entry["duration_ms"] = isoformat(moment), _milliseconds(started, ended)
-        compressed, first, second = self.held
-        if compressed:  # one stream, and the response's length
-            both = expand(first)
-            sent, received = both[:second], both[second:]
-        else:
-            sent, received = first, second
+        compressed, both, cut = self.held
+        both = expand(both) if compressed else both
+        sent, received = both[:cut], both[cut:]
         captured = self.capture
         parse = parse_json(received) if received else None
         headers_in, query = captured.unwired()

@@ -343,7 +343,6 @@ class Packed:
 
     def __init__(self) -> None:
         self.ids: list[int] = []
-
         self.sizes: list[int] = []
 
     def __call__(self, batch: list[tuple[Slot, bytes, bytes]]) -> None:
